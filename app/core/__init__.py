@@ -1,0 +1,1 @@
+"""The domain, free of Flask: models, vocabularies, geography, text analysis."""

@@ -1,0 +1,1 @@
+"""Ingestion: connectors read sources, the run normalises, deduplicates, scores and stores offers."""

@@ -1,0 +1,168 @@
+"""Normalisation shared by every connector: place, coordinates, contacts, eligibility zones.
+
+Everything here works offline against the bundled geography. Each function either repairs a
+value, drops it (and says so in the record's ``extra["corrections"]``), or raises
+:class:`RecordError` when the record cannot be placed at all.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import phonenumbers
+
+from app.core.geo import Commune, Geography, departement_of_postcode, haversine_km
+
+#: farther than this from its commune's centre, a point is wrong (the largest communes,
+#: e.g. Arles or Maripasoula, reach ~40 km from centre to edge).
+MAX_KM_FROM_COMMUNE = 45.0
+
+_ZONE = re.compile(r"^(?:\w{5}|\w{2,3}|\d{9}|99[0-5]\d{2}|france)$")
+_EMAIL = re.compile(r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+$")
+_GENERIC_LOCAL_PARTS = re.compile(
+    r"(accueil|contact|info|secretariat|mairie|ccas|cias|direction|admin|service|agence|association|"
+    r"asso|bureau|permanence|france|ml|mission|emploi|insertion|formation|social|rh|recrutement|"
+    r"numerique|conseiller|aidant|public|pij|bij|cij|point|maison|centre|caf|fs|msap|epn|cyber|"
+    r"communaute|commune|ville|agglo|departement|region|hello|bonjour|equipe|team|office|antenne)"
+)
+
+
+@dataclass
+class PlaceFix:
+    code_insee: str | None
+    latitude: float | None
+    longitude: float | None
+    precision: str  # source | repaired | commune | none
+    note: str | None = None
+
+
+def resolve_commune(geo: Geography, code_insee: str | None, code_postal: str | None,
+                    commune: str | None) -> Commune | None:
+    """The commune of a record: its code INSEE if valid, else postal code + name, else name."""
+    if code_insee:
+        found = geo.commune(code_insee.strip().zfill(5) if code_insee.strip().isdigit() else code_insee)
+        if found:
+            return found
+    candidates = geo.by_postcode(code_postal) if code_postal else []
+    if commune:
+        named = geo.by_name(commune, code_postal)
+        if candidates:
+            same = [c for c in named if c in candidates]
+            if same:
+                return same[0]
+        if named and (not code_postal or named[0].code_departement == departement_of_postcode(code_postal)):
+            return named[0]
+    if len(candidates) == 1:
+        return candidates[0]
+    return candidates[0] if candidates and not commune else None
+
+
+def fix_point(commune: Commune | None, lat: float | None, lon: float | None) -> PlaceFix:
+    """Check a point against its commune; repair a lost sign or swapped axes, else use the centre."""
+    code = commune.code_insee if commune else None
+    if lat is None or lon is None:
+        if commune:
+            return PlaceFix(code, commune.lat, commune.lon, "commune")
+        return PlaceFix(code, None, None, "none")
+    if not (-90 <= lat <= 90 and -180 <= lon <= 180) and commune is None:
+        return PlaceFix(code, None, None, "none", "coordonnées hors du globe ignorées")
+    if commune is None:
+        return PlaceFix(code, lat, lon, "source")
+    candidates = [(lat, lon, None), (-lat, lon, "signe de la latitude rétabli"),
+                  (lat, -lon, "signe de la longitude rétabli"), (lon, lat, "latitude et longitude inversées"),
+                  (-lat, -lon, "signes rétablis")]
+    for clat, clon, note in candidates:
+        if -90 <= clat <= 90 and -180 <= clon <= 180 and \
+                haversine_km(clat, clon, commune.lat, commune.lon) <= MAX_KM_FROM_COMMUNE:
+            return PlaceFix(code, clat, clon, "source" if note is None else "repaired", note)
+    return PlaceFix(code, commune.lat, commune.lon, "commune",
+                    f"point ({lat}, {lon}) loin de {commune.nom} : centre de la commune utilisé")
+
+
+def parse_decimal(value) -> float | None:
+    """'43,3512' or ' 2.57 ' or 43.3 -> float; empty or junk -> None."""
+    if value is None:
+        return None
+    if isinstance(value, (int, float)):
+        return float(value)
+    text = str(value).strip().replace("\u00a0", "").replace(" ", "").replace(",", ".")
+    if not text:
+        return None
+    try:
+        return float(text)
+    except ValueError:
+        return None
+
+
+def phone_e164(value: str | None) -> str | None:
+    """A French phone number in E.164 (+33…, +262… for La Réunion); None if not a number."""
+    if not value:
+        return None
+    text = re.split(r"[/;]| ou ", str(value))[0]
+    try:
+        number = phonenumbers.parse(text, "FR")
+    except phonenumbers.NumberParseException:
+        return None
+    if not phonenumbers.is_valid_number(number):
+        # Overseas numbers written nationally (0262…) parse under their own region.
+        for region in ("RE", "GP", "MQ", "GF", "YT"):
+            try:
+                alt = phonenumbers.parse(text, region)
+            except phonenumbers.NumberParseException:
+                continue
+            if phonenumbers.is_valid_number(alt):
+                number = alt
+                break
+        else:
+            return None
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def public_email(value: str | None) -> str | None:
+    """The e-mail if it is a valid, generic address of the structure; None if personal or invalid.
+
+    Staff addresses (firstname.lastname@…, f.lastname@…) are personal data: the directory only
+    keeps the structure's shared contact.
+    """
+    if not value:
+        return None
+    email = str(value).strip().strip("<>").lower()
+    if not _EMAIL.match(email):
+        return None
+    local = email.split("@", 1)[0]
+    if _GENERIC_LOCAL_PARTS.search(local):
+        return email
+    if re.fullmatch(r"[a-z]+[._-][a-z]+(?:[._-][a-z]+)?\d*", local) or re.fullmatch(r"[a-z][._][a-z]{2,}\d*", local):
+        return None
+    return email
+
+
+def clean_zone(codes: list[str] | None) -> list[str] | None:
+    """Keep the valid COG codes of a ``zone_eligibilite`` (invalid ones are dropped, as upstream)."""
+    if not codes:
+        return None
+    kept = [c.strip() for c in codes if c and _ZONE.match(c.strip())]
+    return list(dict.fromkeys(kept)) or None
+
+
+def clean_text(value, max_len: int | None = None) -> str | None:
+    if value is None:
+        return None
+    text = re.sub(r"[ \t]+", " ", str(value)).strip()
+    if not text or text.lower() in {"null", "none", "nan", "\\n", "-"}:
+        return None
+    if max_len and len(text) > max_len:
+        text = text[: max_len - 1].rstrip() + "…"
+    return text
+
+
+def clean_url(value) -> str | None:
+    text = clean_text(value)
+    if not text:
+        return None
+    if not re.match(r"^https?://", text, re.I):
+        if re.match(r"^www\.|^[a-z0-9-]+\.[a-z]{2,}(/|$)", text, re.I):
+            text = "https://" + text
+        else:
+            return None
+    return text if len(text) <= 2083 and " " not in text else None

@@ -1,0 +1,268 @@
+"""One ingestion run of one source: raw input stored, records normalised, offers stored.
+
+A damaged record goes to the quarantine with its reason and the run goes on; an input that
+is not the source's format fails the run and the source keeps its last good offers.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import logging
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from sqlalchemy.orm import Session
+
+from app.core import vocabularies as voc
+from app.core.geo import Geography, geography
+from app.core.models import QuarantinedRow, SourceRun, utcnow
+from indexer import normalise as norm
+from indexer.connectors.base import Connector
+from indexer.quality import service_score
+from indexer.records import Offer, RawRecord, RecordError, ServiceRecord, StructureRecord, UnreadableInput
+from indexer.store import upsert_source
+
+log = logging.getLogger(__name__)
+
+
+class RunFailed(Exception):
+    """The input could not be read at all; the source's previous offers are kept."""
+
+
+@dataclass
+class RunReport:
+    source: str
+    run_id: int | None = None
+    status: str = "running"
+    read: int = 0
+    new: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    retired: int = 0
+    quarantined: int = 0
+    duration_s: float = 0.0
+    message: str | None = None
+    raw_path: str | None = None
+    reasons: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def records_per_s(self) -> float:
+        return self.read / self.duration_s if self.duration_s else 0.0
+
+    def summary(self) -> str:
+        return (f"{self.source}: {self.status} — read {self.read}, new {self.new}, updated {self.updated}, "
+                f"unchanged {self.unchanged}, retired {self.retired}, quarantined {self.quarantined}, "
+                f"{self.duration_s:.2f} s, {self.records_per_s:.0f} records/s")
+
+
+def store_raw(instance_dir: Path, source: str, paths: list[Path], payloads: list[bytes]) -> tuple[Path, str]:
+    """Keep the raw input (content-addressed) so ``--replay`` can re-run it without the source."""
+    digest = hashlib.sha256(b"".join(hashlib.sha256(p).digest() for p in payloads)).hexdigest()
+    folder = instance_dir / "raw" / source / digest[:16]
+    folder.mkdir(parents=True, exist_ok=True)
+    files = []
+    for i, (path, payload) in enumerate(zip(paths, payloads)):
+        target = folder / f"{i:02d}-{path.name}"
+        if not target.exists():
+            target.write_bytes(payload)
+        files.append(target.name)
+    (folder / "manifest.json").write_text(json.dumps({
+        "source": source, "sha256": digest, "stored_at": utcnow().isoformat(),
+        "files": files, "origins": [str(p) for p in paths]}, indent=1))
+    return folder, digest
+
+
+def replay_payloads(folder: Path) -> tuple[list[Path], list[bytes]]:
+    manifest = json.loads((folder / "manifest.json").read_text())
+    paths = [folder / name for name in manifest["files"]]
+    return paths, [p.read_bytes() for p in paths]
+
+
+def ingest(connector: Connector, session: Session, instance_dir: Path,
+           paths: list[Path] | None = None, replay: Path | None = None,
+           today: dt.date | None = None) -> RunReport:
+    """Run one source end to end and commit; raises RunFailed when the input is unreadable."""
+    started = time.perf_counter()
+    report = RunReport(connector.name)
+    run = SourceRun(source=connector.name, started_at=utcnow(), status="running")
+    session.add(run)
+    session.flush()
+    report.run_id = run.id
+    try:
+        if replay is not None:
+            paths, payloads = replay_payloads(replay)
+        else:
+            paths = [Path(p) for p in (paths or connector.default_paths())]
+            payloads = [connector.fetch(p) for p in paths]
+        folder, digest = store_raw(instance_dir, connector.name, paths, payloads)
+        run.raw_path, run.raw_sha256 = str(folder), digest
+        report.raw_path = str(folder)
+
+        geo = geography()
+        structures: dict[str, dict] = {}
+        services: dict[str, dict] = {}
+        for path, payload in zip(paths, payloads):
+            try:
+                records = list(connector.parse(payload))
+            except UnreadableInput as exc:
+                raise RunFailed(f"{path.name} : {exc}") from exc
+            if len(records) > connector.max_records:
+                raise RunFailed(f"{path.name} : {len(records)} enregistrements, au-delà de la limite "
+                                f"de {connector.max_records}")
+            for record in records:
+                report.read += 1
+                try:
+                    offers = connector.to_offer(record)
+                    if offers is None:
+                        continue
+                    for offer in offers if isinstance(offers, list) else [offers]:
+                        s_fields, sv_fields = normalise_offer(connector.name, offer, geo, today)
+                        structures.setdefault(s_fields["id"], s_fields)
+                        for sv in sv_fields:
+                            services[sv["id"]] = sv
+                except RecordError as exc:
+                    quarantine(session, report, run, record, str(exc))
+                except (KeyError, ValueError, TypeError, AttributeError) as exc:
+                    quarantine(session, report, run, record, f"enregistrement illisible ({type(exc).__name__}: {exc})")
+        if report.read and report.quarantined == report.read:
+            raise RunFailed(f"aucun enregistrement utilisable sur {report.read} (tous en quarantaine)")
+        counts = upsert_source(session, connector.name, list(structures.values()), list(services.values()))
+        report.new, report.updated, report.unchanged, report.retired = (
+            counts.new, counts.updated, counts.unchanged, counts.retired)
+        report.status = "ok"
+    except (RunFailed, OSError) as exc:
+        session.rollback()
+        report.status, report.message = "failed", str(exc)
+        run = SourceRun(source=connector.name, started_at=run.started_at, status="failed")
+        session.add(run)
+    report.duration_s = time.perf_counter() - started
+    for key in ("status", "message", "read", "new", "updated", "unchanged", "retired", "quarantined", "duration_s"):
+        setattr(run, key, getattr(report, key))
+    run.raw_path = report.raw_path
+    run.finished_at = utcnow()
+    session.commit()
+    report.run_id = run.id
+    if report.status == "failed":
+        raise RunFailed(report.message)
+    return report
+
+
+def quarantine(session: Session, report: RunReport, run: SourceRun, record: RawRecord, reason: str) -> None:
+    report.quarantined += 1
+    report.reasons[reason.split(" :")[0][:80]] = report.reasons.get(reason.split(" :")[0][:80], 0) + 1
+    raw = record.raw_text if record.raw_text is not None else json.dumps(record.data, ensure_ascii=False, default=str)
+    session.add(QuarantinedRow(source=run.source, run_id=run.id, row_number=record.row_number,
+                               reason=reason, raw=raw[:20000]))
+
+
+# --------------------------------------------------------------------------------------------
+def normalise_offer(source: str, offer: Offer, geo: Geography,
+                    today: dt.date | None = None) -> tuple[dict, list[dict]]:
+    """Schema v1 rows (dicts of model fields) for one offer, with ids, place and score."""
+    st = offer.structure
+    if not st.local_id:
+        raise RecordError("identifiant de structure manquant")
+    nom = norm.clean_text(st.nom, 150)
+    if not nom or len(nom) < 3:
+        raise RecordError(f"nom de structure absent ou trop court : {st.nom!r}")
+    structure_id = f"{source}--{st.local_id}"
+    commune = norm.resolve_commune(geo, st.code_insee, st.code_postal, st.commune)
+    place = norm.fix_point(commune, st.latitude, st.longitude)
+    corrections = [place.note] if place.note else []
+    siret = "".join(ch for ch in (st.siret or "") if ch.isdigit()) or None
+    s_fields = {
+        "id": structure_id, "source": source, "nom": nom, "date_maj": st.date_maj,
+        "siret": siret if siret and len(siret) == 14 else None,
+        "description": norm.clean_text(st.description, 10000),
+        "adresse": norm.clean_text(st.adresse), "complement_adresse": norm.clean_text(st.complement_adresse),
+        "commune": commune.nom if commune else norm.clean_text(st.commune),
+        "code_postal": _postcode(st.code_postal, commune), "code_insee": place.code_insee,
+        "latitude": place.latitude, "longitude": place.longitude, "geo_precision": place.precision,
+        "telephone": norm.phone_e164(st.telephone), "courriel": norm.public_email(st.courriel),
+        "site_web": norm.clean_url(st.site_web), "lien_source": norm.clean_url(st.lien_source),
+        "horaires_accueil": norm.clean_text(st.horaires_accueil),
+        "accessibilite_lieu": norm.clean_url(st.accessibilite_lieu),
+        "reseaux_porteurs": sorted(set(st.reseaux_porteurs or []) & voc.RESEAUX_PORTEURS) or None,
+        "extra": _extra(st.extra, corrections),
+    }
+    services = [normalise_service(source, sv, s_fields, commune, geo, today) for sv in offer.services]
+    scores = [sv["score_qualite"] for sv in services if sv["score_qualite"] is not None]
+    s_fields["score_qualite"] = round(sum(scores) / len(scores), 2) if scores else None
+    return s_fields, services
+
+
+def normalise_service(source: str, sv: ServiceRecord, structure: dict, structure_commune,
+                      geo: Geography, today: dt.date | None) -> dict:
+    if not sv.local_id:
+        raise RecordError("identifiant de service manquant")
+    nom = norm.clean_text(sv.nom, 150)
+    if not nom or len(nom) < 3:
+        raise RecordError(f"nom de service absent ou trop court : {sv.nom!r}")
+    unknown = [t for t in sv.thematiques if t not in voc.THEMATIQUES]
+    thematiques = sorted({t for t in sv.thematiques if t in voc.THEMATIQUES})
+    own_place = any([sv.adresse, sv.code_insee, sv.code_postal, sv.latitude is not None])
+    if own_place:
+        commune = norm.resolve_commune(geo, sv.code_insee, sv.code_postal, sv.commune) or structure_commune
+        place = norm.fix_point(commune, sv.latitude, sv.longitude)
+        adresse, complement = norm.clean_text(sv.adresse), norm.clean_text(sv.complement_adresse)
+        code_postal = _postcode(sv.code_postal, commune)
+        commune_nom = commune.nom if commune else norm.clean_text(sv.commune)
+    else:
+        place = norm.PlaceFix(structure["code_insee"], structure["latitude"], structure["longitude"],
+                              structure["geo_precision"] or "none")
+        adresse, complement = structure["adresse"], structure["complement_adresse"]
+        code_postal, commune_nom = structure["code_postal"], structure["commune"]
+    publics = [p for p in (sv.publics or []) if p in voc.PUBLICS] or None
+    if publics and voc.TOUS_PUBLICS in publics and len(publics) > 1:
+        publics = [voc.TOUS_PUBLICS]  # the schema forbids tous-publics with others
+    corrections = [place.note] if place.note and own_place else []
+    if unknown:
+        corrections.append(f"thématiques inconnues ignorées : {', '.join(unknown)}")
+    fields = {
+        "id": f"{source}--{sv.local_id}", "source": source, "structure_id": structure["id"], "nom": nom,
+        "description": norm.clean_text(sv.description, 10000), "date_maj": sv.date_maj or structure["date_maj"],
+        "type": sv.type if sv.type in voc.TYPES else None, "thematiques": thematiques or None,
+        "frais": sv.frais if sv.frais in voc.FRAIS else None,
+        "frais_precisions": norm.clean_text(sv.frais_precisions), "publics": publics,
+        "publics_precisions": norm.clean_text(sv.publics_precisions),
+        "conditions_acces": norm.clean_text(sv.conditions_acces),
+        "adresse": adresse, "complement_adresse": complement, "commune": commune_nom,
+        "code_postal": code_postal, "code_insee": place.code_insee,
+        "latitude": place.latitude, "longitude": place.longitude, "geo_precision": place.precision,
+        "telephone": norm.phone_e164(sv.telephone) or structure["telephone"],
+        "courriel": norm.public_email(sv.courriel) or structure["courriel"],
+        "contact_nom_prenom": None,  # personal data of staff: never kept
+        "modes_accueil": sorted(set(sv.modes_accueil or []) & voc.MODES_ACCUEIL) or None,
+        "zone_eligibilite": norm.clean_zone(sv.zone_eligibilite),
+        "lien_source": norm.clean_url(sv.lien_source) or structure["lien_source"],
+        "lien_mobilisation": norm.clean_url(sv.lien_mobilisation),
+        "modes_mobilisation": sorted(set(sv.modes_mobilisation or []) & voc.MODES_MOBILISATION) or None,
+        "mobilisable_par": sorted(set(sv.mobilisable_par or []) & voc.PERSONNES_MOBILISATRICES) or None,
+        "mobilisation_precisions": norm.clean_text(sv.mobilisation_precisions),
+        "horaires_accueil": norm.clean_text(sv.horaires_accueil) or structure["horaires_accueil"],
+        "volume_horaire_hebdomadaire": sv.volume_horaire_hebdomadaire,
+        "nombre_semaines": sv.nombre_semaines,
+    }
+    score, criteria = service_score(fields)
+    fields["score_qualite"] = score
+    fields["extra"] = _extra(sv.extra, corrections, criteres_qualite=criteria)
+    return fields
+
+
+def _postcode(value: str | None, commune) -> str | None:
+    digits = "".join(ch for ch in (value or "") if ch.isdigit())
+    if len(digits) == 4:
+        digits = "0" + digits
+    if len(digits) == 5:
+        return digits
+    return commune.codes_postaux[0] if commune and commune.codes_postaux else None
+
+
+def _extra(extra: dict | None, corrections: list[str], **more) -> dict | None:
+    out = dict(extra or {})
+    if corrections:
+        out["corrections"] = corrections
+    out.update({k: v for k, v in more.items() if v})
+    return out or None
