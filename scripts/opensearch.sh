@@ -51,8 +51,9 @@ die() { log "ERROR: $*"; exit 1; }
 now() { date +%s.%N; }
 elapsed() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.1f", b - a }'; }
 
-[[ "$PORT" =~ ^[0-9]+$ ]] && (( PORT > 1 && PORT < 65536 )) \
-  || die "REPERES_OPENSEARCH_PORT must be a port number (got '$PORT')"
+if ! [[ "$PORT" =~ ^[0-9]+$ ]] || (( PORT < 2 || PORT > 65535 )); then
+  die "REPERES_OPENSEARCH_PORT must be a port number (got '$PORT')"
+fi
 [[ "$HEAP" =~ ^[0-9]+[kKmMgG]?$ ]] \
   || die "REPERES_OPENSEARCH_HEAP must be a JVM size such as 512m or 1g (got '$HEAP')"
 
@@ -153,7 +154,13 @@ JAVA
   log "diagnosing the start-up failure (output in $LOG.diagnosis)"
   timeout 120 "$java" "${jvm_opts[@]}" -cp "$(cat "$CPFILE")" "$src" "${runner_args[@]}" \
     </dev/null >"$LOG.diagnosis" 2>&1 9>&- || true
-  grep -A 10 '^diagnosis:' "$LOG.diagnosis" >&2 || tail -n 20 "$LOG.diagnosis" >&2 || true
+  # stderr goes through log4j once the node is configured: strip its prefix.
+  if grep -q 'diagnosis:' "$LOG.diagnosis"; then
+    sed -n 's/^\[[^]]*\]\[[^]]*\]\[[^]]*\] //; /diagnosis:/,$p' "$LOG.diagnosis" \
+      | grep -v 'Closed all nodes' >&2 || true
+  else
+    tail -n 20 "$LOG.diagnosis" >&2 || true
+  fi
 }
 
 # Resolve the runner's classpath with Maven, once per version of the pom.
@@ -168,7 +175,7 @@ resolve_classpath() {
     log "cached classpath refers to missing jars; resolving again"
   fi
   command -v mvn >/dev/null || die "Maven (mvn) is required to resolve the OpenSearch jars (apt-get install maven)"
-  log "resolving OpenSearch jars with Maven (first time only; log: $MVNLOG)"
+  log "resolving OpenSearch jars with Maven (first run or pom changed; log: $MVNLOG)"
   local t0; t0="$(now)"
   if ! mvn -B -q -f "$POM" dependency:build-classpath \
         -Dmdep.outputFile="$CPFILE.tmp" -Dmdep.pathSeparator=: >"$MVNLOG" 2>&1; then
