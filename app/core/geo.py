@@ -33,6 +33,8 @@ class Commune:
     lon: float
     #: for an arrondissement municipal (75101…): the commune it belongs to (75056).
     code_parent: str | None = None
+    #: INSEE name without its article ("Port" for "Le Port"), also accepted by name lookups.
+    nom_court: str | None = None
 
     @property
     def zone_codes(self) -> tuple[str, ...]:
@@ -67,7 +69,8 @@ class Geography:
             for cp in c.codes_postaux:
                 self._by_postcode.setdefault(cp, []).append(c.code_insee)
             if c.code_parent is None:
-                self._by_name.setdefault(name_key(c.nom), []).append(c.code_insee)
+                for key in dict.fromkeys(name_key(n) for n in (c.nom, c.nom_court) if n):
+                    self._by_name.setdefault(key, []).append(c.code_insee)
         for codes in (*self._by_postcode.values(), *self._by_name.values()):
             codes.sort(key=lambda code: -self.communes[code].population)
 
@@ -187,11 +190,13 @@ def geography(geo_dir: Path = GEO_DIR) -> Geography:
             if not r["centroide_lat"]:
                 r["centroide_lat"], r["centroide_lon"] = (complement[r["code_insee"]][k] for k in ("lat", "lon"))
             communes[r["code_insee"]] = Commune(
-                code_insee=r["code_insee"], nom=r["nom"], code_departement=r["code_departement"],
+                code_insee=r["code_insee"], nom=r.get("nom_complet") or r["nom"],
+                code_departement=r["code_departement"],
                 code_region=r["code_region"], siren_epci=r["siren_epci"] or None,
                 codes_postaux=tuple(r["codes_postaux"].split()),
                 population=int(r["population_municipale"] or 0),
                 lat=float(r["centroide_lat"]), lon=float(r["centroide_lon"]),
+                nom_court=r["nom"] if r.get("nom_complet") and r["nom_complet"] != r["nom"] else None,
             )
     with open(geo_dir / "arrondissements-municipaux.csv", encoding="utf-8") as f:
         for r in csv.DictReader(f):

@@ -28,11 +28,14 @@ from scipy.spatial import cKDTree
 from app.core import vocabularies as voc
 from app.core.geo import EARTH_RADIUS_KM
 from app.search import ranking
+from app.search.bm25 import TokenStore
 from app.search.backend import SearchBackend, SearchUnavailable
 from app.search.plan import Plan, build_plan, document_terms
 from app.search.query import FACET_FIELDS, SearchHit, SearchQuery, SearchResult
 
-SCHEMA_VERSION = "1"
+SCHEMA_VERSION = "2"
+#: above this many candidates, FTS5 narrows them to rows holding a query term before scoring
+BROAD_QUERY = 20_000
 _FACET_PREFIX = {"th": "thematiques", "cat": "categories", "pub": "publics", "frais": "frais",
                  "mode": "modes_accueil", "type": "types", "src": "sources"}
 assert set(_FACET_PREFIX.values()) == set(FACET_FIELDS)
@@ -70,6 +73,7 @@ class _Index:
     postings: dict[str, np.ndarray]
     facet_terms: list[str]
     facet_matrix: sparse.csr_matrix
+    tokens: TokenStore
 
     def __post_init__(self) -> None:
         self._masks: dict[str, np.ndarray] = {}
@@ -123,6 +127,7 @@ class EmbeddedBackend(SearchBackend):
                                                 tokenize='unicode61 remove_diacritics 0');
         """)
         count = 0
+        tokens = TokenStore.builder()
         batch_docs, batch_fts = [], []
         for rowid, doc in enumerate(documents):
             modes = doc["modes_accueil"]
@@ -133,11 +138,13 @@ class EmbeddedBackend(SearchBackend):
                 " ".join({*doc["text_names"].split(), *doc["text_labels"].split(), *doc["text_body"].split()}),
             ))
             batch_fts.append((rowid, doc["text_names"], doc["text_labels"], doc["text_body"]))
+            tokens.add({"names": doc["text_names"], "labels": doc["text_labels"], "body": doc["text_body"]})
             count += 1
             if len(batch_docs) >= 5000:
                 self._flush(con, batch_docs, batch_fts)
         self._flush(con, batch_docs, batch_fts)
         con.execute("INSERT INTO fts(fts) VALUES ('optimize')")
+        tokens.build().save(con)
         con.executemany("INSERT INTO meta VALUES (?, ?)", [
             ("schema_version", SCHEMA_VERSION), ("documents", str(count)),
             ("built_at", dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"))])
@@ -186,6 +193,7 @@ class EmbeddedBackend(SearchBackend):
             con = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True)
             rows = con.execute("SELECT rowid, id, lat, lon, onsite, remote, zone_any, score, cluster, "
                                "date_maj, terms FROM docs ORDER BY rowid").fetchall()
+            tokens = TokenStore.load(con)
             con.close()
         except sqlite3.DatabaseError as exc:
             raise SearchUnavailable(f"index de recherche illisible : {exc}") from exc
@@ -222,7 +230,7 @@ class EmbeddedBackend(SearchBackend):
             zone_any=np.array([bool(r[6]) for r in rows], dtype=bool),
             score=np.array([r[7] if r[7] is not None else 0.0 for r in rows], dtype=float),
             cluster=cluster, date_rank=date_rank, postings=postings, facet_terms=facet_terms,
-            facet_matrix=matrix,
+            facet_matrix=matrix, tokens=tokens,
         )
 
     # -- searching --------------------------------------------------------------------------
@@ -267,8 +275,13 @@ class EmbeddedBackend(SearchBackend):
             text = np.zeros(n)
             if plan.fts:
                 candidates = np.flatnonzero(mask)
-                for rowid, value in self._fts(plan.fts, candidates, n):
-                    text[rowid] = value
+                if len(candidates) > BROAD_QUERY:
+                    # a broad query: let FTS5 find the rows holding a term before scoring them
+                    matching = np.zeros(n, dtype=bool)
+                    matching[self._fts_rowids(plan.fts)] = True
+                    candidates = candidates[matching[candidates]]
+                text[candidates] = ix.tokens.score(candidates, list(plan.expanded.terms),
+                                                   ranking.FIELD_BOOSTS, self._phrase_df)
             need = ix.any_of(plan.need_terms) if plan.need_terms else np.zeros(n, dtype=bool)
             mask &= (text > 0) | need
 
@@ -315,19 +328,22 @@ class EmbeddedBackend(SearchBackend):
         return SearchResult(hits=hits, total=int(len(idx)), facets=facets,
                             inferred_thematiques=plan.expanded.needs)
 
-    def _fts(self, expression: str, candidates: np.ndarray, n: int) -> list[tuple[int, float]]:
-        weights = ", ".join(str(ranking.FIELD_BOOSTS[f]) for f in ("names", "labels", "body"))
-        con = self._connection()
+    def _fts_rowids(self, expression: str) -> np.ndarray:
         try:
-            if len(candidates) <= 4000:
-                return con.execute(
-                    f"SELECT rowid, -bm25(fts, {weights}) FROM fts WHERE fts MATCH ? "
-                    "AND rowid IN (SELECT value FROM json_each(?))",
-                    (expression, json.dumps(candidates.tolist()))).fetchall()
-            return con.execute(f"SELECT rowid, -bm25(fts, {weights}) FROM fts WHERE fts MATCH ?",
-                               (expression,)).fetchall()
+            rows = self._connection().execute("SELECT rowid FROM fts WHERE fts MATCH ?", (expression,)).fetchall()
         except sqlite3.OperationalError as exc:
             raise SearchUnavailable(f"recherche plein texte impossible : {exc}") from exc
+        return np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
+
+    def _phrase_df(self, phrase: tuple[str, ...]) -> int:
+        con = self._connection()
+        cache = self._local.__dict__.setdefault("phrase_df", {})
+        key = (self._local.stamp, phrase)
+        if key not in cache:
+            expression = '"' + " ".join(phrase) + '"'
+            cache[key] = con.execute(
+                "SELECT count(*) FROM fts WHERE fts MATCH ?", (expression,)).fetchone()[0]
+        return cache[key]
 
     def _matched_words(self, plan: Plan, page_idx: np.ndarray) -> dict[int, list[str]]:
         if not len(page_idx) or not plan.expanded.terms:

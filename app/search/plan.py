@@ -49,7 +49,8 @@ def build_plan(query: SearchQuery) -> Plan:
     if query.publics:
         groups.append(frozenset(term("pub", v) for v in (*query.publics, voc.TOUS_PUBLICS)))
     for field, values in (("frais", query.frais), ("mode", query.modes_accueil), ("type", query.types),
-                          ("src", query.sources), ("dep", query.departements)):
+                          ("src", query.sources), ("dep", query.departements),
+                          ("com", query.communes)):
         if values:
             groups.append(frozenset(term(field, v) for v in values))
     place = query.place
@@ -83,6 +84,8 @@ def document_terms(doc: dict) -> list[str]:
     if doc["type"]:
         out.append(term("type", doc["type"]))
     out.append(term("src", doc["source"]))
+    if doc.get("code_insee"):
+        out.append(term("com", doc["code_insee"]))
     if doc.get("code_departement"):
         out.append(term("dep", doc["code_departement"]))
     out += [term("zone", z) for z in doc["zone_eligibilite"] or []]

@@ -38,8 +38,10 @@ class SearchQuery:
     page: int = 1
     size: int = 20
     facets: bool = True
-    #: restrict to services whose own commune is in one of these départements (catalogue pages)
+    #: restrict to services whose own commune is in one of these départements (lists, catalogue)
     departements: tuple[str, ...] = ()
+    #: restrict to services whose own commune is one of these codes INSEE (``GET /services``)
+    communes: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,178 @@
+"""The OpenSearch backend: a versioned index behind an alias, queried with opensearch-py.
+
+* ``rebuild`` creates ``<alias>-<UTC timestamp>``, bulk-loads it, then moves the alias in one
+  atomic ``_aliases`` call and deletes the older versions: searches see the old index or the new
+  one, never half of one.
+* ``search`` sends the bodies of :mod:`app.search.opensearch_query` (one request, or two when the
+  ranking needs the best text score or ``exclure_doublons`` needs the cluster representatives).
+* Any connection error, timeout, missing alias or engine error raises
+  :class:`~app.search.backend.SearchUnavailable` (the API answers 503): an outage never looks like
+  an empty result.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import re
+from typing import Iterable, Iterator
+
+from opensearchpy import OpenSearch
+from opensearchpy.exceptions import (ConnectionError as OSConnectionError, ConnectionTimeout, NotFoundError,
+                                     OpenSearchException, TransportError)
+from opensearchpy.helpers import BulkIndexError, streaming_bulk
+
+from app.search import opensearch_query as osq
+from app.search.backend import SearchBackend, SearchUnavailable
+from app.search.query import SearchQuery, SearchResult
+
+CHUNK_SIZE = 2000
+MAX_CHUNK_BYTES = 10 * 1024 * 1024
+#: requests that build an index are slower than searches (bulk chunks, index creation)
+BUILD_TIMEOUT = 120.0
+
+
+class OpenSearchBackend(SearchBackend):
+    name = "opensearch"
+
+    def __init__(self, url: str, alias: str, timeout: float = 5.0, *, shards: int = 1, replicas: int = 0,
+                 keep_previous: int = 0, text_mode: str = "stems", max_window: int = osq.MAX_WINDOW,
+                 synonyms: list[str] | None = None) -> None:
+        if text_mode not in osq.TEXT_MODES:
+            raise ValueError(f"text_mode must be one of {osq.TEXT_MODES}")
+        self.url = url
+        self.alias = alias
+        self.timeout = float(timeout)
+        self.shards, self.replicas = shards, replicas
+        self.keep_previous = keep_previous
+        self.text_mode = text_mode
+        self.max_window = max_window
+        self._synonyms = synonyms
+        # Connection errors (refused, reset) are retried twice; a timed-out request is not, so a
+        # hung node costs one ``timeout`` before the 503, not three.
+        self.client = OpenSearch(hosts=[url], timeout=self.timeout, max_retries=2, retry_on_timeout=False,
+                                 http_compress=True)
+        self._version_re = re.compile(re.escape(alias) + r"-\d{8}t\d{12}")
+
+    # -- errors -----------------------------------------------------------------------------
+    def _unavailable(self, exc: Exception) -> SearchUnavailable:
+        if isinstance(exc, ConnectionTimeout):
+            msg = f"moteur de recherche indisponible : pas de réponse en {self.timeout:g} s ({self.url})"
+        elif isinstance(exc, OSConnectionError):
+            msg = f"moteur de recherche indisponible : connexion impossible à {self.url}"
+        elif isinstance(exc, NotFoundError):
+            msg = f"index de recherche absent (alias « {self.alias} ») : lancer `reperes reindex`"
+        elif isinstance(exc, TransportError):
+            msg = f"moteur de recherche indisponible : erreur {exc.status_code} ({exc.error})"
+        else:
+            msg = f"moteur de recherche indisponible : {exc}"
+        return SearchUnavailable(msg)
+
+    def _search(self, body: dict) -> dict:
+        try:
+            return self.client.search(index=self.alias, body=body, request_timeout=self.timeout)
+        except OpenSearchException as exc:
+            raise self._unavailable(exc) from exc
+
+    # -- building ---------------------------------------------------------------------------
+    def versions(self) -> list[str]:
+        """Concrete indices built for this alias, oldest first."""
+        try:
+            names = self.client.indices.get(index=f"{self.alias}-*", expand_wildcards="open,closed",
+                                            request_timeout=self.timeout)
+        except NotFoundError:
+            return []
+        except OpenSearchException as exc:
+            raise self._unavailable(exc) from exc
+        return sorted(n for n in names if self._version_re.fullmatch(n))
+
+    def current(self) -> list[str]:
+        """Indices the alias points to now (one, except during a manual repair)."""
+        try:
+            return sorted(self.client.indices.get_alias(name=self.alias, request_timeout=self.timeout))
+        except NotFoundError:
+            return []
+        except OpenSearchException as exc:
+            raise self._unavailable(exc) from exc
+
+    def _actions(self, index: str, documents: Iterable[dict]) -> Iterator[dict]:
+        for doc in documents:
+            yield {"_op_type": "index", "_index": index, "_id": doc["id"], "_source": osq.to_source(doc)}
+
+    def rebuild(self, documents: Iterable[dict]) -> int:
+        stamp = dt.datetime.now(dt.timezone.utc).strftime("%Y%m%dt%H%M%S%f")
+        index = f"{self.alias}-{stamp}"
+        body = osq.index_body(self._synonyms if self._synonyms is not None else osq.default_synonyms(),
+                              shards=self.shards, replicas=self.replicas, max_window=self.max_window)
+        body["settings"]["index"]["refresh_interval"] = "-1"
+        try:
+            if self.client.indices.exists(index=self.alias) and not self.client.indices.exists_alias(name=self.alias):
+                raise SearchUnavailable(f"« {self.alias} » est un index et non un alias : le supprimer d'abord")
+            self.client.indices.create(index=index, body=body, request_timeout=BUILD_TIMEOUT)
+        except OpenSearchException as exc:
+            raise self._unavailable(exc) from exc
+        count = 0
+        try:
+            for ok, _item in streaming_bulk(self.client, self._actions(index, documents), chunk_size=CHUNK_SIZE,
+                                            max_chunk_bytes=MAX_CHUNK_BYTES, raise_on_error=True,
+                                            max_retries=2, request_timeout=BUILD_TIMEOUT):
+                count += ok
+            self.client.indices.put_settings(index=index, body={"index": {"refresh_interval": None}},
+                                             request_timeout=BUILD_TIMEOUT)
+            self.client.indices.refresh(index=index, request_timeout=BUILD_TIMEOUT)
+            self._swap(index)
+        except BaseException as exc:
+            self._drop_quietly(index)
+            if isinstance(exc, BulkIndexError):
+                first = exc.errors[0] if exc.errors else {}
+                raise SearchUnavailable(f"indexation refusée pour {len(exc.errors)} document(s) : {first}") from exc
+            if isinstance(exc, OpenSearchException):
+                raise self._unavailable(exc) from exc
+            raise
+        self._prune(index)
+        return count
+
+    def _swap(self, index: str) -> None:
+        """Point the alias at ``index`` only, in one atomic call."""
+        actions = [{"remove": {"index": old, "alias": self.alias}} for old in self.current() if old != index]
+        actions.append({"add": {"index": index, "alias": self.alias}})
+        self.client.indices.update_aliases(body={"actions": actions}, request_timeout=BUILD_TIMEOUT)
+
+    def _prune(self, current: str) -> None:
+        older = [v for v in self.versions() if v < current and v not in self.current()]
+        doomed = older[:len(older) - self.keep_previous] if self.keep_previous else older
+        for name in doomed:
+            self._drop_quietly(name)
+
+    def _drop_quietly(self, index: str) -> None:
+        try:
+            self.client.indices.delete(index=index, ignore_unavailable=True, request_timeout=BUILD_TIMEOUT)
+        except OpenSearchException:
+            pass
+
+    def drop(self) -> None:
+        """Delete the alias and every version of it (tests, decommissioning)."""
+        for name in sorted(set(self.versions()) | set(self.current())):
+            self._drop_quietly(name)
+
+    # -- searching --------------------------------------------------------------------------
+    def count(self) -> int:
+        try:
+            return int(self.client.count(index=self.alias, request_timeout=self.timeout)["count"])
+        except OpenSearchException as exc:
+            raise self._unavailable(exc) from exc
+
+    def search(self, query: SearchQuery) -> SearchResult:
+        representatives = None
+        max_text = None
+        relevance = osq.has_words(query)
+        if query.exclure_doublons:
+            answer = self._search(osq.representatives_body(query, text_mode=self.text_mode, limit=self.max_window))
+            representatives, max_text = osq.representatives_from_response(answer)
+            if len(representatives) >= self.max_window:
+                # more clusters than one request can list: one-request collapse (approximate order)
+                representatives, max_text = None, None
+        if relevance and max_text is None:
+            max_text = osq.max_text_from_response(
+                self._search(osq.max_text_body(query, text_mode=self.text_mode)))
+        body = osq.search_body(query, max_text=max_text, representatives=representatives,
+                               text_mode=self.text_mode)
+        return osq.hits_from_response(query, self._search(body))

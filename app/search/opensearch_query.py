@@ -1,0 +1,464 @@
+"""OpenSearch index definition and query building: pure functions, no I/O.
+
+The domain query (:class:`~app.search.query.SearchQuery`) becomes request bodies here; the
+backend (:mod:`app.search.opensearch`) only sends them. Semantics follow the embedded backend
+(:mod:`app.search.embedded`, reference implementation) rule for rule, see ``docs/search-backends.md``.
+
+Text is searched twice over in the index:
+
+* ``text_names``, ``text_labels``, ``text_body`` hold the **same pre-analysed stems** as the
+  embedded FTS5 index (Snowball French from :mod:`app.core.text`, split on whitespace). Queries
+  use the **same expanded terms** (:func:`app.search.lexicon.expand`: synonyms, phrases, needs).
+  This is the default (``text_mode="stems"``): match sets and totals are identical to the
+  embedded backend's for every query.
+* ``names``, ``labels``, ``body`` hold the raw French text analysed by OpenSearch itself
+  (elision, lowercase, asciifolding, French stop words, ``light_french``; ``synonym_graph`` from
+  ``synonymes.txt`` at search time). ``text_mode="french"`` searches these natively; its match
+  sets differ slightly (``light_french`` ≠ Snowball, no lay-word stop list), see the docs.
+
+A query with words needs the best text score of the result set to normalise text scores the way
+the embedded backend does; with ``exclure_doublons`` it needs the cluster representatives. Both
+come from a first, cheap request (:func:`max_text_body`, :func:`representatives_body`) whose
+answer is passed to :func:`search_body`. Called alone, :func:`search_body` still gives a valid
+one-request approximation (saturated text score, collapse) — see its docstring.
+"""
+from __future__ import annotations
+
+from app.core import vocabularies as voc
+from app.core.text import QUERY_ONLY_STOPWORDS, STOPWORDS, words
+from app.search import ranking
+from app.search.lexicon import SEARCH_DATA, expand
+from app.search.plan import Plan, build_plan
+from app.search.query import FACET_FIELDS, SearchHit, SearchQuery, SearchResult
+
+#: bump when the mapping or the meaning of a field changes (stored in ``_meta``)
+MAPPING_VERSION = "1"
+ELISION_ARTICLES = ["l", "d", "qu", "j", "n", "s", "c", "m", "t", "jusqu", "lorsqu", "puisqu"]
+KEYWORD_FIELDS = ("id", "source", "structure_id", "type", "thematiques", "categories", "publics", "frais",
+                  "modes_accueil", "zone_eligibilite", "cluster_id", "code_insee", "code_departement")
+TEXT_FIELDS = ("names", "labels", "body")
+STEM_FIELDS = {"names": "text_names", "labels": "text_labels", "body": "text_body"}
+#: the stems of all three fields in one field, each repeated FIELD_BOOSTS times (BM25F-like)
+STEMS_ALL = "text_all"
+#: plan term prefix -> index field (see :func:`app.search.plan.document_terms`)
+PREFIX_FIELDS = {"th": "thematiques", "cat": "categories", "pub": "publics", "frais": "frais",
+                 "mode": "modes_accueil", "type": "type", "src": "source", "dep": "code_departement",
+                 "com": "code_insee", "zone": "zone_eligibilite"}
+#: distance sort key of services without a distance (not en-presentiel, no point, out of range)
+NO_DISTANCE = 1.0e12
+#: default upper bound of ``from + size`` and of the number of cluster representatives fetched
+#: for an exact ``exclure_doublons`` (also ``index.max_terms_count``)
+MAX_WINDOW = 100_000
+#: ``cardinality`` is exact below this many distinct values (OpenSearch's maximum is 40 000)
+CARDINALITY_PRECISION = 40_000
+#: facet buckets per field: more than any v1 vocabulary or source list holds
+FACET_SIZE = 2_000
+#: text score saturation constant, only used when the best text score is not known
+TEXT_SATURATION = 5.0
+TEXT_MODES = ("stems", "french")
+
+_DISTANCE_KM = """
+if (!doc['onsite'].value || doc['location'].size() == 0) { return params.none; }
+double d = doc['location'].arcDistance(params.lat, params.lon) / 1000.0;
+return d <= params.r ? d : params.none;
+"""
+
+# FTS5's bm25() (sqlite fts5_aux.c) for one term of the ``text_all`` field: IDF
+# log((N - n + 0.5) / (n + 0.5)), 1e-6 when not positive; k1 = 1.2, b = 0.75. The field holds the
+# names ×3, labels ×2 and body ×1, so ``doc.freq`` is FTS5's column-weighted frequency.
+FTS5_BM25 = """
+double n = term.docFreq;
+double idf = Math.log((field.docCount - n + 0.5) / (n + 0.5));
+if (idf <= 0.0) { idf = 0.000001; }
+double tf = doc.freq;
+double avgdl = field.sumTotalTermFreq / (double) field.docCount;
+return query.boost * idf * (tf * 2.2) / (tf + 1.2 * (0.25 + 0.75 * doc.length / avgdl));
+"""
+
+# The blend of ranking.py: text (normalised), need, proximity, quality, rounded like embedded.
+_BLEND = """
+double t = 0.0;
+if (params.max_text > 0) { t = _score / (float) params.max_text; }
+else if (_score > 0) { t = _score / (_score + params.k); }
+double need = 0.0;
+if (!params.needs.isEmpty()) {
+  for (def v : doc['thematiques']) { if (params.needs.contains(v)) { need = 1.0; break; } }
+}
+double prox = 0.0;
+if (params.place) {
+  double d = -1.0;
+  if (doc['onsite'].value && doc['location'].size() > 0) {
+    double x = doc['location'].arcDistance(params.lat, params.lon) / 1000.0;
+    if (x <= params.r) { d = x; }
+  }
+  if (d >= 0) { prox = Math.max(0.0, 1.0 - d / params.r); }
+  else if (doc['remote'].value) { prox = params.remote; }
+}
+double s = params.w_text * t + params.w_need * need + params.w_prox * prox
+         + params.w_quality * doc['score_qualite'].value;
+return Math.round(s * 1000000.0) / 1000000.0;
+"""
+
+
+# -- index ------------------------------------------------------------------------------------
+def synonym_rules(lines: list[str]) -> list[str]:
+    """Solr synonym lines rewritten for the search analyzer.
+
+    The analyzer drops stop words before ``synonym_graph``, so an entry holding one ("mise à
+    l'abri") would fail to parse (a position hole) and be skipped; its stop words are removed
+    here ("mise abri", which still matches "mise à l'abri" typed by a person). Entries left with a
+    single word out of several ("à la rue" → "rue") would become far broader and are dropped.
+    """
+    rules = []
+    for line in lines:
+        line = line.split("#", 1)[0].strip()
+        if not line:
+            continue
+        entries = []
+        for entry in line.split(","):
+            typed = words(entry)
+            content = [w for w in typed if w not in STOPWORDS]
+            if not content or (len(typed) > 1 and len(content) == 1):
+                continue
+            text = " ".join(content)
+            if text not in entries:
+                entries.append(text)
+        if len(entries) > 1:
+            rules.append(", ".join(entries))
+    return rules
+
+
+def default_synonyms() -> list[str]:
+    return (SEARCH_DATA / "synonymes.txt").read_text(encoding="utf-8").splitlines()
+
+
+def index_body(synonyms: list[str], *, shards: int = 1, replicas: int = 0,
+               max_window: int = MAX_WINDOW) -> dict:
+    """Settings and mappings of one versioned index (``synonyms``: lines of synonymes.txt)."""
+    french = ["fr_elision", "lowercase", "asciifolding", "fr_stop", "fr_stemmer"]
+    text = {"type": "text", "analyzer": "fr_index", "search_analyzer": "fr_search"}
+    stems = {"type": "text", "analyzer": "whitespace"}
+    keyword = {"type": "keyword"}
+    return {
+        "settings": {
+            "index": {"number_of_shards": shards, "number_of_replicas": replicas,
+                      "max_result_window": max_window, "max_terms_count": max_window},
+            "similarity": {"fts5_bm25": {"type": "scripted", "script": {"source": FTS5_BM25}}},
+            "analysis": {
+                "filter": {
+                    "fr_elision": {"type": "elision", "articles_case": True, "articles": ELISION_ARTICLES},
+                    # the folded stop list of app.core.text, so both engines ignore the same words
+                    "fr_stop": {"type": "stop", "stopwords": sorted(STOPWORDS)},
+                    "fr_stemmer": {"type": "stemmer", "language": "light_french"},
+                    "fr_synonyms": {"type": "synonym_graph", "lenient": True,
+                                    "synonyms": synonym_rules(synonyms)},
+                },
+                "analyzer": {
+                    "fr_index": {"type": "custom", "tokenizer": "standard", "filter": french},
+                    "fr_search": {"type": "custom", "tokenizer": "standard", "filter": [*french, "fr_synonyms"]},
+                },
+            },
+        },
+        "mappings": {
+            "dynamic": "strict",
+            "_meta": {"mapping_version": MAPPING_VERSION},
+            "properties": {
+                **{f: keyword for f in KEYWORD_FIELDS},
+                "nom": {"type": "keyword", "index": False, "doc_values": False},
+                "structure_nom": {"type": "keyword", "index": False, "doc_values": False},
+                "zone_any": {"type": "boolean"},
+                "onsite": {"type": "boolean"},
+                "remote": {"type": "boolean"},
+                # embedded counts a missing score as 0.0 (filter and ranking)
+                "score_qualite": {"type": "float", "null_value": 0.0},
+                "date_maj": {"type": "date", "format": "strict_date_optional_time||epoch_millis"},
+                "location": {"type": "geo_point"},
+                **{f: text for f in TEXT_FIELDS},
+                **{f: stems for f in STEM_FIELDS.values()},
+                STEMS_ALL: {"type": "text", "analyzer": "whitespace", "similarity": "fts5_bm25",
+                            "position_increment_gap": 100},
+            },
+        },
+    }
+
+
+def to_source(doc: dict) -> dict:
+    """The indexed ``_source`` of one document of :mod:`app.search.documents`."""
+    modes = doc.get("modes_accueil") or []
+    src = {f: doc.get(f) for f in KEYWORD_FIELDS}
+    src["cluster_id"] = doc.get("cluster_id") or doc["id"]
+    src.update(
+        nom=doc.get("nom"), structure_nom=doc.get("structure_nom"),
+        zone_any=not doc.get("zone_eligibilite"),
+        onsite="en-presentiel" in modes, remote="a-distance" in modes,
+        score_qualite=doc.get("score_qualite"), date_maj=doc.get("date_maj"),
+    )
+    if doc.get("lat") is not None and doc.get("lon") is not None:
+        src["location"] = {"lat": doc["lat"], "lon": doc["lon"]}
+    for f in TEXT_FIELDS:
+        src[f] = doc.get(f) or ""
+    for f in STEM_FIELDS.values():
+        src[f] = doc.get(f) or ""
+    src[STEMS_ALL] = [doc.get(STEM_FIELDS[f]) or "" for f in TEXT_FIELDS for _ in range(_repeat(f))]
+    return src
+
+
+def _repeat(field: str) -> int:
+    boost = ranking.FIELD_BOOSTS[field]
+    if boost != int(boost) or boost < 1:
+        raise ValueError(f"ranking.FIELD_BOOSTS[{field!r}] must be a whole number for OpenSearch (got {boost})")
+    return int(boost)
+
+
+# -- query parts ------------------------------------------------------------------------------
+def _any_of(terms) -> dict:
+    """A plan group (``field:value`` terms, any of which matches) as a filter clause."""
+    by_field: dict[str, list[str]] = {}
+    for t in sorted(terms):
+        prefix, value = t.split(":", 1)
+        by_field.setdefault(PREFIX_FIELDS[prefix], []).append(value)
+    clauses = [{"terms": {f: v}} for f, v in by_field.items()]
+    return clauses[0] if len(clauses) == 1 else {"bool": {"should": clauses, "minimum_should_match": 1}}
+
+
+def filters(query: SearchQuery, plan: Plan | None = None) -> list[dict]:
+    """Every ``bool.filter`` clause: eligibility, proximity, vocabularies, départements, quality."""
+    plan = plan or build_plan(query)
+    out: list[dict] = []
+    place = query.place
+    if place is not None:
+        out.append({"bool": {"should": [
+            {"geo_distance": {"distance": f"{query.rayon_km}km", "distance_type": "arc",
+                              "location": {"lat": place.lat, "lon": place.lon}}},
+            {"term": {"remote": True}},
+        ], "minimum_should_match": 1}})
+    if plan.zone_terms is not None:
+        out.append({"bool": {"should": [
+            {"term": {"zone_any": True}},
+            {"terms": {"zone_eligibilite": sorted(z.split(":", 1)[1] for z in plan.zone_terms)}},
+        ], "minimum_should_match": 1}})
+    out += [_any_of(group) for group in plan.groups]
+    if query.score_qualite_minimum is not None:
+        out.append({"range": {"score_qualite": {"gte": query.score_qualite_minimum}}})
+    return out
+
+
+def has_words(query: SearchQuery) -> bool:
+    """Ranked by relevance (words that mean something) rather than by distance."""
+    return build_plan(query).order == "relevance"
+
+
+def _term_clause(stems: tuple[str, ...]) -> dict:
+    """One expanded term (a phrase of stems) in the weighted stems of all fields.
+
+    Lucene scores a phrase as the sum of its terms' scores where FTS5 gives it one IDF: the boost
+    1/len averages them instead, closer to the phrase's own IDF.
+    """
+    return {"match_phrase": {STEMS_ALL: {"query": " ".join(stems), "boost": round(1.0 / len(stems), 6)}}}
+
+
+def _french_text(q: str) -> str:
+    """The typed words OpenSearch analyses itself, minus those that only say "I need help"."""
+    return " ".join(w for w in words(q) if w not in QUERY_ONLY_STOPWORDS)
+
+
+def text_query(query: SearchQuery, plan: Plan | None = None, *, text_mode: str = "stems") -> dict:
+    """Filters plus the match condition (text OR need) scoring the text part only.
+
+    ``_score`` of this query is the text score (BM25); the need clause and the named clauses used
+    for explanations are filter-only and add nothing to it.
+    """
+    if text_mode not in TEXT_MODES:
+        raise ValueError(f"text_mode must be one of {TEXT_MODES}")
+    plan = plan or build_plan(query)
+    expanded = plan.expanded
+    match: list[dict] = []
+    if expanded.terms:
+        if text_mode == "stems":
+            match.append({"bool": {"should": [_term_clause(t) for t in expanded.terms]}})
+        else:
+            match.append({"multi_match": {
+                "query": _french_text(query.q or ""), "type": "most_fields", "operator": "or",
+                "fields": [f"{f}^{ranking.FIELD_BOOSTS[f]:g}" for f in TEXT_FIELDS]}})
+    if expanded.needs:
+        match.append({"bool": {"filter": [{"terms": {"thematiques": list(expanded.needs)}}], "_name": "need"}})
+    # which expanded terms a hit holds (all stems, any order, any field: as embedded explains)
+    named = [{"bool": {"filter": [{"multi_match": {"query": s, "fields": list(STEM_FIELDS.values())}}
+                                  for s in t], "_name": f"w{i}"}}
+             for i, t in enumerate(expanded.terms)]
+    bool_query: dict = {"filter": filters(query, plan)}
+    if match:
+        bool_query["must"] = [match[0] if len(match) == 1 else
+                              {"bool": {"should": match, "minimum_should_match": 1}}]
+    if named:
+        bool_query["should"] = named
+    return {"bool": bool_query}
+
+
+def _distance_script(query: SearchQuery) -> dict:
+    place = query.place
+    return {"lang": "painless", "source": _DISTANCE_KM,
+            "params": {"lat": place.lat, "lon": place.lon, "r": float(query.rayon_km), "none": NO_DISTANCE}}
+
+
+def _blend_script(query: SearchQuery, plan: Plan, max_text: float | None) -> dict:
+    place = query.place
+    return {"lang": "painless", "source": _BLEND, "params": {
+        "max_text": float(max_text) if max_text is not None else 0.0, "k": TEXT_SATURATION,
+        "needs": list(plan.expanded.needs),
+        "place": place is not None, "lat": place.lat if place else 0.0, "lon": place.lon if place else 0.0,
+        "r": float(query.rayon_km), "remote": ranking.REMOTE_PROXIMITY,
+        "w_text": ranking.WEIGHTS["text"], "w_need": ranking.WEIGHTS["need"],
+        "w_prox": ranking.WEIGHTS["proximity"], "w_quality": ranking.WEIGHTS["quality"],
+    }}
+
+
+def _sort(query: SearchQuery, relevance: bool) -> list:
+    out: list = ["_score"] if relevance else []
+    if query.place is not None:
+        out.append({"_script": {"type": "number", "order": "asc", "script": _distance_script(query)}})
+    out.append({"id": "asc"})
+    return out
+
+
+#: the order that elects a cluster's representative (data·inclusion ``exclure_doublons``)
+REPRESENTATIVE_SORT = [{"score_qualite": "desc"}, {"date_maj": {"order": "desc", "missing": "_last"}},
+                       {"id": "asc"}]
+
+
+def _facet_aggs(query: SearchQuery) -> dict:
+    if not query.facets:
+        return {}
+    return {name: {"terms": {"field": field, "size": FACET_SIZE}} for name, field in FACET_FIELDS.items()}
+
+
+# -- request bodies ---------------------------------------------------------------------------
+def representatives_body(query: SearchQuery, *, text_mode: str = "stems", limit: int = MAX_WINDOW) -> dict:
+    """``exclure_doublons``, step 1: the representative of every matching cluster.
+
+    ``collapse`` keeps the first hit of each ``cluster_id`` in the request order, and the order is
+    the representative order itself (``score_qualite`` desc, ``date_maj`` desc nulls last, ``id``),
+    so each kept hit is exactly the one embedded keeps. With words, ``track_scores`` also returns
+    their text scores, whose maximum normalises the ranking of step 2.
+    """
+    body = {
+        "query": text_query(query, text_mode=text_mode),
+        "collapse": {"field": "cluster_id"},
+        "sort": REPRESENTATIVE_SORT,
+        "size": limit,
+        "_source": False,
+        "track_total_hits": False,
+    }
+    if has_words(query):
+        body["track_scores"] = True
+    return body
+
+
+def representatives_from_response(response: dict) -> tuple[list[str], float]:
+    """Ids of the representatives, and their best text score (0.0 without words)."""
+    hits = response["hits"]["hits"]
+    best = max((h.get("_score") or 0.0 for h in hits), default=0.0)
+    return [h["_id"] for h in hits], float(best)
+
+
+def max_text_body(query: SearchQuery, *, text_mode: str = "stems") -> dict:
+    """The best text score among the matching documents (normalises the text part of the blend)."""
+    return {"query": text_query(query, text_mode=text_mode), "size": 1, "_source": False,
+            "track_total_hits": False}
+
+
+def max_text_from_response(response: dict) -> float:
+    hits = response["hits"]["hits"]
+    return float(hits[0].get("_score") or 0.0) if hits else 0.0
+
+
+def search_body(query: SearchQuery, *, max_text: float | None = None, representatives: list[str] | None = None,
+                text_mode: str = "stems") -> dict:
+    """The domain query as one ``_search`` body.
+
+    * ``max_text``: best text score of the result set (from :func:`max_text_body` or
+      :func:`representatives_from_response`); when omitted the text score is saturated,
+      ``s / (s + 5)``, instead of divided by the best one (an approximation).
+    * ``representatives``: with ``exclure_doublons``, the cluster representatives from
+      :func:`representatives_body`; the result set is exactly them, so totals, facets and order
+      are exact. When omitted, the body collapses on ``cluster_id`` itself (one request): groups
+      are ordered by their best member, each hit carries its representative as the
+      ``representant`` inner hit, the total counts clusters (``cardinality``, exact below 40 000)
+      and facets count documents rather than representatives.
+    """
+    plan = build_plan(query)
+    relevance = plan.order == "relevance"
+    inner = text_query(query, plan, text_mode=text_mode)
+    if representatives is not None:
+        inner["bool"]["filter"].append({"terms": {"id": list(representatives)}})
+    body: dict = {
+        "from": plan.offset, "size": plan.limit, "track_total_hits": True,
+        "_source": ["remote", "score_qualite"],
+        "sort": _sort(query, relevance),
+    }
+    if relevance:
+        body["query"] = {"script_score": {"query": inner, "script": _blend_script(query, plan, max_text)}}
+    else:
+        body["query"] = inner
+    if query.place is not None:
+        body["script_fields"] = {"distance_km": {"script": _distance_script(query)}}
+    aggs = _facet_aggs(query)
+    if query.exclure_doublons and representatives is None:
+        inner_hit: dict = {"name": "representant", "size": 1, "sort": REPRESENTATIVE_SORT,
+                           "_source": ["remote", "score_qualite"]}
+        if query.place is not None:
+            inner_hit["script_fields"] = {"distance_km": {"script": _distance_script(query)}}
+        body["collapse"] = {"field": "cluster_id", "inner_hits": inner_hit}
+        aggs["total_clusters"] = {"cardinality": {"field": "cluster_id",
+                                                  "precision_threshold": CARDINALITY_PRECISION}}
+    if aggs:
+        body["aggs"] = aggs
+    return body
+
+
+# -- response ---------------------------------------------------------------------------------
+def _distance(hit: dict) -> float | None:
+    values = (hit.get("fields") or {}).get("distance_km")
+    if not values or values[0] is None or values[0] >= NO_DISTANCE:
+        return None
+    return round(float(values[0]), 3)
+
+
+def hits_from_response(query: SearchQuery, response: dict) -> SearchResult:
+    """The answer of :func:`search_body` in domain words (ids, scores, distances, explanations)."""
+    plan = build_plan(query)
+    relevance = plan.order == "relevance"
+    expanded = plan.expanded
+    need_labels = [voc.label("thematiques", t) for t in sorted(expanded.needs)]
+    hits = []
+    for hit in response["hits"]["hits"]:
+        matched = set(hit.get("matched_queries") or ())
+        shown = hit
+        representative = (hit.get("inner_hits") or {}).get("representant")
+        if representative and representative["hits"]["hits"]:
+            shown = representative["hits"]["hits"][0]
+            # named queries are not run on inner hits: words are those of the group's best member
+        source = shown.get("_source") or {}
+        dist = _distance(shown)
+        quality = source.get("score_qualite")
+        hits.append(SearchHit(
+            id=shown["_id"],
+            score=round(float(hit["_score"]), 4) if relevance and hit.get("_score") is not None else None,
+            distance_km=dist,
+            explanation=ranking.explain(
+                words=[label for i, label in enumerate(expanded.term_labels) if f"w{i}" in matched]
+                if relevance else [],
+                need_labels=need_labels if relevance and "need" in matched else [],
+                distance_km=dist, remote=bool(source.get("remote")),
+                quality=float(quality if quality is not None else 0.0) if relevance else None),
+        ))
+    aggs = response.get("aggregations") or {}
+    if "total_clusters" in aggs:
+        total = int(aggs["total_clusters"]["value"])
+    else:
+        total = int(response["hits"]["total"]["value"])
+    facets = {}
+    if query.facets:
+        facets = {name: {b["key"]: int(b["doc_count"]) for b in aggs.get(name, {}).get("buckets", [])}
+                  for name in FACET_FIELDS}
+    return SearchResult(hits=hits, total=total, facets=facets, inferred_thematiques=expanded.needs)

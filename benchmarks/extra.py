@@ -1,0 +1,1 @@
+"""Further benchmark sections (ingestion, OpenSearch, PostGIS reference, HTTP, web, gaps)."""

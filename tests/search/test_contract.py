@@ -1,0 +1,163 @@
+"""The search contract (data·inclusion semantics), run unchanged against every backend."""
+from __future__ import annotations
+
+import pytest
+
+from app.core.geo import geography
+from app.search import Place, SearchQuery
+from tests.search.factory import make_doc
+
+RODEZ = geography().commune("12202")
+HERE = Place(RODEZ.lat, RODEZ.lon, RODEZ.zone_codes, RODEZ.code_insee)
+NUM = "numerique--acceder-a-des-services-en-ligne"
+NUM2 = "numerique--maitriser-les-fondamentaux-du-numerique"
+GARDE = "famille--garde-denfants"
+PERMIS = "mobilite--preparer-un-permis"
+
+
+def ids(result):
+    return [h.id for h in result.hits]
+
+
+def all_ids(backend, **kwargs):
+    out, page = [], 1
+    while True:
+        res = backend.search(SearchQuery(page=page, size=3, facets=False, **kwargs))
+        out += ids(res)
+        if page * 3 >= res.total:
+            return out, res.total
+        page += 1
+
+
+@pytest.fixture
+def corpus():
+    return [
+        make_doc("near", "Point numérique de Rodez", [NUM], dlat=0.01),                      # ~1 km
+        make_doc("mid", "Atelier informatique", [NUM2], dlat=0.2),                            # ~22 km
+        make_doc("far", "Cyberbase lointaine", [NUM], dlat=0.6),                              # ~67 km
+        make_doc("remote", "Aide en ligne nationale", [NUM], located=False, modes=("a-distance",)),
+        make_doc("remote-far", "Permanence téléphonique", [NUM], dlat=3.0, modes=("a-distance", "en-presentiel")),
+        make_doc("nomode", "Service sans mode d'accueil", [NUM], dlat=0.05, modes=()),
+        make_doc("zone-dep", "Réservé à l'Aveyron", [NUM], dlat=0.02, zone=["12"]),
+        make_doc("zone-epci", "Réservé à l'agglomération", [NUM], dlat=0.03, zone=[RODEZ.siren_epci]),
+        make_doc("zone-com", "Réservé à Rodez", [NUM], dlat=0.04, zone=["12202"]),
+        make_doc("zone-fr", "National", [NUM], dlat=0.045, zone=["france"]),
+        make_doc("zone-tarn", "Réservé au Tarn", [NUM], dlat=0.035, zone=["81"]),
+        make_doc("creche", "Crèche Les Lutins", [GARDE], dlat=0.015, publics=("familles",),
+                 description="Multi-accueil pour les enfants de 10 semaines à 4 ans"),
+        make_doc("jeunes", "Garantie jeunes", ["trouver-un-emploi--repondre-a-des-offres-demploi"], dlat=0.016,
+                 publics=("jeunes",), frais=("payant",), type_="atelier", source="autre"),
+        make_doc("seniors", "Club seniors", ["remobilisation--lien-social"], dlat=0.017, publics=("seniors",)),
+        make_doc("permis", "Auto-école sociale", [PERMIS], dlat=0.1, score=0.9,
+                 description="Préparer le code de la route et la conduite"),
+        make_doc("dup-a", "France Services Rodez", [NUM], dlat=0.005, cluster="c1", score=0.9, source="a"),
+        make_doc("dup-b", "Maison France Services de Rodez", [NUM], dlat=0.006, cluster="c1", score=0.4, source="b"),
+        make_doc("dup-c", "France services (Rodez)", [NUM], dlat=0.007, cluster="c1", score=0.9,
+                 date_maj="2024-01-01", source="c"),
+        make_doc("nowhere", "Sans lieu", [NUM], commune=None, located=False),
+    ]
+
+
+@pytest.fixture
+def backend(build_backend, corpus):
+    return build_backend(corpus)
+
+
+def test_radius_and_remote(backend):
+    found, total = all_ids(backend, place=HERE)
+    assert "test--near" in found and "test--mid" in found
+    assert "test--far" not in found, "67 km away is outside the default 50 km"
+    assert "test--remote" in found and "test--remote-far" in found, "a-distance services are kept"
+    assert "test--nowhere" not in found, "no point and not remote: cannot be near"
+    narrow, _ = all_ids(backend, place=HERE, rayon_km=10)
+    assert "test--mid" not in narrow and "test--near" in narrow
+
+
+def test_distance_only_for_onsite_in_range(backend):
+    res = backend.search(SearchQuery(place=HERE, size=100))
+    by_id = {h.id: h for h in res.hits}
+    assert 0.5 < by_id["test--near"].distance_km < 1.5
+    assert 20 < by_id["test--mid"].distance_km < 24
+    assert by_id["test--remote"].distance_km is None
+    assert by_id["test--remote-far"].distance_km is None, "in the results only because remote"
+    assert by_id["test--nomode"].distance_km is None, "no en-presentiel: no distance (data·inclusion)"
+
+
+def test_order_is_distance_then_nulls_then_id(backend):
+    found, _ = all_ids(backend, place=HERE)
+    res = backend.search(SearchQuery(place=HERE, size=100))
+    distances = [h.distance_km for h in res.hits]
+    known = [d for d in distances if d is not None]
+    assert known == sorted(known)
+    first_null = distances.index(None)
+    assert all(d is None for d in distances[first_null:]), "nulls last"
+    nulls = [h.id for h in res.hits if h.distance_km is None]
+    assert nulls == sorted(nulls), "ties broken by id"
+    assert found == [h.id for h in res.hits], "pages partition the same order"
+
+
+def test_eligibility_zones(backend):
+    found, _ = all_ids(backend, place=HERE)
+    for kept in ("zone-dep", "zone-epci", "zone-com", "zone-fr"):
+        assert f"test--{kept}" in found
+    assert "test--zone-tarn" not in found
+    albi = geography().commune("81004")
+    from_albi, _ = all_ids(backend, place=Place(albi.lat, albi.lon, albi.zone_codes, albi.code_insee), rayon_km=200)
+    assert "test--zone-tarn" in from_albi and "test--zone-com" not in from_albi
+
+
+def test_category_and_subtheme(backend):
+    cat, _ = all_ids(backend, place=HERE, thematiques=("numerique",))
+    sub, _ = all_ids(backend, place=HERE, thematiques=(NUM2,))
+    assert "test--mid" in cat and "test--near" in cat
+    assert sub == ["test--mid"]
+    both, _ = all_ids(backend, place=HERE, thematiques=(NUM2, GARDE))
+    assert set(both) == {"test--mid", "test--creche"}
+
+
+def test_publics_match_tous_publics(backend):
+    found, _ = all_ids(backend, place=HERE, publics=("jeunes",))
+    assert "autre--jeunes" in found and "test--near" in found, "tous-publics matches any public"
+    assert "test--seniors" not in found and "test--creche" not in found
+
+
+def test_other_filters(backend):
+    assert all_ids(backend, place=HERE, frais=("payant",))[0] == ["autre--jeunes"]
+    assert all_ids(backend, place=HERE, types=("atelier",))[0] == ["autre--jeunes"]
+    assert set(all_ids(backend, place=HERE, sources=("a", "b"))[0]) == {"a--dup-a", "b--dup-b"}
+    assert all_ids(backend, place=HERE, modes_accueil=("a-distance",))[0] == ["test--remote-far", "test--remote"] \
+        or set(all_ids(backend, place=HERE, modes_accueil=("a-distance",))[0]) == {"test--remote-far", "test--remote"}
+    high, _ = all_ids(backend, place=HERE, score_qualite_minimum=0.85)
+    assert set(high) == {"test--permis", "a--dup-a", "c--dup-c"}
+
+
+def test_exclure_doublons_keeps_best_of_cluster(backend):
+    found, total = all_ids(backend, place=HERE, thematiques=("numerique",), exclure_doublons=True)
+    members = [i for i in found if i.endswith(("dup-a", "dup-b", "dup-c"))]
+    assert members == ["a--dup-a"], "best score_qualite, then most recent date_maj"
+    all_found, all_total = all_ids(backend, place=HERE, thematiques=("numerique",))
+    assert total == all_total - 2
+
+
+def test_facets_count_the_result_set(backend):
+    res = backend.search(SearchQuery(place=HERE, size=1))
+    assert res.facets["categories"]["numerique"] == sum(
+        1 for i in all_ids(backend, place=HERE, thematiques=("numerique",))[0])
+    assert res.facets["publics"]["jeunes"] == 1
+    assert res.facets["sources"]["a"] == 1
+    assert "test--far" not in all_ids(backend, place=HERE)[0]
+    assert sum(res.facets["frais"].values()) == res.total
+
+
+def test_lay_words_find_the_right_offer(backend):
+    res = backend.search(SearchQuery(place=HERE, q="faire garder mon enfant"))
+    assert res.hits[0].id == "test--creche"
+    assert res.hits[0].explanation
+    res = backend.search(SearchQuery(place=HERE, q="passer le permis"))
+    assert res.hits[0].id == "test--permis"
+    assert all(h.score is not None for h in res.hits)
+
+
+def test_without_place_everything_is_eligible(backend):
+    found, total = all_ids(backend)
+    assert total == 19 and len(found) == 19 and found == sorted(found)

@@ -1,0 +1,210 @@
+"""Query building for OpenSearch, checked on the request bodies alone (no node)."""
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from app.core import vocabularies as voc
+from app.search import opensearch_query as osq
+from app.search.query import FACET_FIELDS, Place, SearchQuery
+
+HERE = Place(44.35, 2.57, ("12202", "12", "241200187", "france", "99100"), "12202")
+SUB = "numerique--acceder-a-des-services-en-ligne"
+
+
+def walk(node):
+    """Every dict inside a body."""
+    if isinstance(node, dict):
+        yield node
+        for value in node.values():
+            yield from walk(value)
+    elif isinstance(node, list):
+        for value in node:
+            yield from walk(value)
+
+
+def clauses(body, kind):
+    return [d[kind] for d in walk(body) if kind in d]
+
+
+def terms_on(body, field):
+    return [t[field] for t in clauses(body, "terms") if field in t]
+
+
+def test_no_parameter_no_filter():
+    body = osq.search_body(SearchQuery())
+    assert body["query"] == {"bool": {"filter": []}}
+    assert body["sort"] == [{"id": "asc"}], "without a place: by id"
+    assert body["track_total_hits"] is True
+    assert (body["from"], body["size"]) == (0, 20)
+    assert "collapse" not in body and not clauses(body, "geo_distance")
+
+
+def test_pagination():
+    body = osq.search_body(SearchQuery(page=3, size=7))
+    assert (body["from"], body["size"]) == (14, 7)
+
+
+@pytest.mark.parametrize("kwargs, field, values", [
+    ({"frais": ("gratuit",)}, "frais", ["gratuit"]),
+    ({"modes_accueil": ("a-distance",)}, "modes_accueil", ["a-distance"]),
+    ({"types": ("atelier", "formation")}, "type", ["atelier", "formation"]),
+    ({"sources": ("dora",)}, "source", ["dora"]),
+    ({"departements": ("12", "81")}, "code_departement", ["12", "81"]),
+    ({"publics": ("jeunes",)}, "publics", ["jeunes", voc.TOUS_PUBLICS]),
+])
+def test_each_filter(kwargs, field, values):
+    body = osq.search_body(SearchQuery(**kwargs))
+    assert terms_on(body["query"]["bool"]["filter"], field) == [values]
+
+
+def test_communes_filter_when_supported():
+    if "communes" not in SearchQuery.__dataclass_fields__:
+        pytest.skip("SearchQuery has no communes")
+    body = osq.search_body(SearchQuery(communes=("12202",)))
+    assert terms_on(body, "code_insee") == [["12202"]]
+
+
+def test_tous_publics_added():
+    body = osq.search_body(SearchQuery(publics=("seniors",)))
+    (values,) = terms_on(body, "publics")
+    assert set(values) == {"seniors", "tous-publics"}
+
+
+def test_category_vs_subtheme():
+    assert terms_on(osq.search_body(SearchQuery(thematiques=("numerique",))), "categories") == [["numerique"]]
+    assert not terms_on(osq.search_body(SearchQuery(thematiques=("numerique",))), "thematiques")
+    assert terms_on(osq.search_body(SearchQuery(thematiques=(SUB,))), "thematiques") == [[SUB]]
+    mixed = osq.search_body(SearchQuery(thematiques=("famille", SUB)))
+    (group,) = [c for c in mixed["query"]["bool"]["filter"] if "bool" in c]
+    assert group["bool"]["minimum_should_match"] == 1, "one group: a category OR a sub-theme"
+    assert terms_on(group, "categories") == [["famille"]] and terms_on(group, "thematiques") == [[SUB]]
+
+
+def test_score_minimum():
+    body = osq.search_body(SearchQuery(score_qualite_minimum=0.7))
+    assert clauses(body, "range") == [{"score_qualite": {"gte": 0.7}}]
+
+
+def test_place_filters_eligibility_and_radius():
+    body = osq.search_body(SearchQuery(place=HERE, rayon_km=12.5))
+    (geo,) = clauses(body["query"], "geo_distance")
+    assert geo["distance"] == "12.5km" and geo["location"] == {"lat": 44.35, "lon": 2.57}
+    proximity = next(c for c in body["query"]["bool"]["filter"] if geo in [x.get("geo_distance") for x in
+                                                                           c["bool"]["should"]])
+    assert {"term": {"remote": True}} in proximity["bool"]["should"], "remote services are kept"
+    assert terms_on(body, "zone_eligibilite") == [sorted(HERE.zone_codes)]
+    assert {"term": {"zone_any": True}} in list(walk(body)), "no zone = eligible everywhere"
+    assert "_script" in body["sort"][0] and body["sort"][-1] == {"id": "asc"}, "distance, then id"
+    assert "distance_km" in body["script_fields"]
+
+
+def test_place_without_zones_has_no_eligibility_filter():
+    body = osq.search_body(SearchQuery(place=Place(44.35, 2.57)))
+    assert clauses(body["query"], "geo_distance") and not terms_on(body, "zone_eligibilite")
+
+
+def test_no_geo_without_place():
+    body = osq.search_body(SearchQuery(q="emploi", thematiques=(SUB,)))
+    assert not clauses(body, "geo_distance") and "script_fields" not in body
+    assert not any("_script" in s for s in body["sort"] if isinstance(s, dict))
+
+
+def test_words_make_a_blend_of_text_need_proximity_quality():
+    body = osq.search_body(SearchQuery(q="je dors dans ma voiture", place=HERE), max_text=7.5)
+    score = body["query"]["script_score"]
+    params = score["script"]["params"]
+    assert params["max_text"] == 7.5 and params["w_text"] == 0.45 and params["remote"] == 0.4
+    assert params["needs"], "lay words infer a need"
+    assert body["sort"][0] == "_score"
+    inner = score["query"]["bool"]
+    (match,) = inner["must"]
+    assert match["bool"]["minimum_should_match"] == 1, "text OR need"
+    need = [c for c in match["bool"]["should"] if c.get("bool", {}).get("_name") == "need"]
+    assert need and terms_on(need, "thematiques") == [params["needs"]]
+    fields = clauses(match, "multi_match")[0]["fields"]
+    assert fields == ["text_names^3", "text_labels^2", "text_body^1"]
+    assert all(c["bool"]["_name"].startswith("w") for c in inner["should"]), "named clauses explain"
+
+
+def test_french_mode_uses_the_analysed_fields():
+    body = osq.search_body(SearchQuery(q="aide pour garder mon enfant"), text_mode="french")
+    (mm,) = [m for m in clauses(body["query"], "multi_match") if "operator" in m]
+    assert mm["fields"] == ["names^3", "labels^2", "body^1"] and mm["operator"] == "or"
+    assert "aide" not in mm["query"].split(), "words that only ask for help are left out"
+    with pytest.raises(ValueError):
+        osq.search_body(SearchQuery(q="x"), text_mode="klingon")
+
+
+def test_words_of_stop_words_only_order_by_distance():
+    body = osq.search_body(SearchQuery(q="aide", place=HERE))
+    assert "script_score" not in body["query"]
+
+
+def test_exclure_doublons_collapse():
+    query = SearchQuery(place=HERE, exclure_doublons=True)
+    reps = osq.representatives_body(query)
+    assert reps["collapse"] == {"field": "cluster_id"}
+    assert reps["sort"] == osq.REPRESENTATIVE_SORT
+    exact = osq.search_body(query, representatives=["a", "b"])
+    assert "collapse" not in exact and terms_on(exact, "id") == [["a", "b"]]
+    one_request = osq.search_body(query)
+    assert one_request["collapse"]["field"] == "cluster_id"
+    assert one_request["collapse"]["inner_hits"]["sort"] == osq.REPRESENTATIVE_SORT
+    card = one_request["aggs"]["total_clusters"]["cardinality"]
+    assert card == {"field": "cluster_id", "precision_threshold": 40000}
+
+
+def test_facet_aggregations():
+    body = osq.search_body(SearchQuery())
+    assert set(body["aggs"]) == set(FACET_FIELDS)
+    assert body["aggs"]["types"]["terms"]["field"] == "type"
+    assert all(a["terms"]["size"] >= 1000 for a in body["aggs"].values())
+    assert "aggs" not in osq.search_body(SearchQuery(facets=False))
+
+
+def test_bodies_are_json():
+    for q in (SearchQuery(q="garde d'enfants", place=HERE, exclure_doublons=True, publics=("familles",)),):
+        json.dumps(osq.search_body(q))
+        json.dumps(osq.representatives_body(q))
+        json.dumps(osq.max_text_body(q))
+
+
+def test_index_body():
+    body = osq.index_body(osq.default_synonyms(), shards=2, replicas=1)
+    settings = body["settings"]
+    assert settings["index"]["number_of_shards"] == 2 and settings["index"]["number_of_replicas"] == 1
+    analysis = settings["analysis"]
+    assert analysis["filter"]["fr_elision"]["articles"] == osq.ELISION_ARTICLES
+    assert analysis["analyzer"]["fr_search"]["filter"][-1] == "fr_synonyms"
+    assert "fr_synonyms" not in analysis["analyzer"]["fr_index"]["filter"]
+    assert analysis["filter"]["fr_stemmer"]["language"] == "light_french"
+    props = body["mappings"]["properties"]
+    assert props["location"] == {"type": "geo_point"}
+    assert props["names"]["search_analyzer"] == "fr_search"
+    for field in ("thematiques", "categories", "publics", "frais", "modes_accueil", "type", "source",
+                  "zone_eligibilite", "cluster_id", "code_departement", "id"):
+        assert props[field] == {"type": "keyword"}
+    assert props["zone_any"]["type"] == props["onsite"]["type"] == "boolean"
+
+
+def test_synonym_rules_drop_stop_words():
+    rules = osq.synonym_rules(["# comment", "hebergement, mise a l'abri, a la rue", "seul", "code de la route, permis"])
+    assert rules == ["hebergement, mise abri", "code route, permis"]
+
+
+def test_to_source():
+    doc = {"id": "s--1", "source": "s", "structure_id": "s--st", "nom": "N", "structure_nom": None, "type": None,
+           "thematiques": [SUB], "categories": ["numerique"], "publics": [], "frais": [],
+           "modes_accueil": ["a-distance"], "zone_eligibilite": None, "score_qualite": None, "cluster_id": None,
+           "date_maj": None, "lat": None, "lon": 2.0, "code_insee": None, "code_departement": None,
+           "text_names": "n", "text_labels": "", "text_body": "", "names": "N", "labels": "", "body": ""}
+    src = osq.to_source(doc)
+    assert "location" not in src, "no point without both coordinates"
+    assert src["zone_any"] is True and src["remote"] is True and src["onsite"] is False
+    assert src["cluster_id"] == "s--1", "a service without cluster is its own cluster"
+    doc.update(lat=44.0, zone_eligibilite=["12"])
+    src = osq.to_source(doc)
+    assert src["location"] == {"lat": 44.0, "lon": 2.0} and src["zone_any"] is False
+    assert "text_names" in src and "names" in src
