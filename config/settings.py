@@ -38,7 +38,7 @@ SETTINGS: tuple[Setting, ...] = (
             "SQLAlchemy URL of the database. Default: a SQLite file `instance/reperes.sqlite3`. "
             "Production: `postgresql+psycopg://user@host:5432/reperes`."),
     Setting("REPERES_SEARCH_URL", str, "embedded",
-            "Search backend. `embedded` (or empty) = the built-in SQLite FTS5 + R*Tree index, no server; "
+            "Search backend. `embedded` (or empty) = the built-in index (SQLite FTS5 text, k-d tree places), no server; "
             "`http(s)://host:port` = an OpenSearch node or cluster."),
     Setting("REPERES_SEARCH_INDEX_PATH", str, None,
             "File of the embedded search index. Default: `instance/search-index.sqlite3`."),
@@ -55,7 +55,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("REPERES_DEFAULT_PAGE_SIZE", int, 50,
             "Page size of API lists when `size` is not given."),
     Setting("REPERES_MAX_PAGE_SIZE", int, 10000,
-            "Largest `size` accepted by the API (data·inclusion's limit)."),
+            "Largest `size` accepted by the API (at most 10000, data·inclusion's limit); larger gives a 422 naming `size`."),
     Setting("REPERES_SECRET_KEY", str, None,
             "Flask secret key (sessions, CSRF). Default: a random key per process, fine for a single process only."),
     Setting("REPERES_LOG_LEVEL", str, "INFO", "Python logging level of the app and the indexer."),

@@ -20,7 +20,11 @@ DOC_NAMES = sorted([*voc.VOCABULARIES, "leviers"])
 
 
 def _size(args) -> int:
-    return args["size"] or services.settings().default_page_size
+    size = args["size"] or services.settings().default_page_size
+    limit = services.settings().max_page_size
+    if size > limit:
+        abort(422, errors={"query": {"size": [f"Au plus {limit} éléments par page."]}})
+    return size
 
 
 def _departements(code_departement: str | None, code_region: str | None) -> tuple[str, ...]:
