@@ -77,11 +77,16 @@ def ingest(source: str | None, all_sources: bool, files: tuple[Path, ...], repla
 
 
 def _reindex(settings) -> int:
+    """Rebuild the index; a file lock serialises concurrent rebuilds (the last swap would win)."""
+    import fcntl
+
     from app.search import get_backend
     from app.search.documents import iter_documents
 
-    with session_scope(settings.database_url) as session:
-        count = get_backend(settings).rebuild(iter_documents(session))
+    with open(settings.instance_dir / "reindex.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        with session_scope(settings.database_url) as session:
+            count = get_backend(settings).rebuild(iter_documents(session))
     click.echo(f"index {settings.search_url}: {count} services")
     return count
 

@@ -3,8 +3,9 @@
 * ``rebuild`` creates ``<alias>-<UTC timestamp>``, bulk-loads it, then moves the alias in one
   atomic ``_aliases`` call and deletes the older versions: searches see the old index or the new
   one, never half of one.
-* ``search`` sends the bodies of :mod:`app.search.opensearch_query` (one request, or two when the
-  ranking needs the best text score or ``exclure_doublons`` needs the cluster representatives).
+* ``search`` sends the bodies of :mod:`app.search.opensearch_query`: one request without words
+  nor ``exclure_doublons``; otherwise two or three (term statistics, cluster representatives or
+  best text score, then the page).
 * Any connection error, timeout, missing alias or engine error raises
   :class:`~app.search.backend.SearchUnavailable` (the API answers 503): an outage never looks like
   an empty result.
@@ -48,8 +49,8 @@ class OpenSearchBackend(SearchBackend):
         self._synonyms = synonyms
         # Connection errors (refused, reset) are retried twice; a timed-out request is not, so a
         # hung node costs one ``timeout`` before the 503, not three.
-        self.client = OpenSearch(hosts=[url], timeout=self.timeout, max_retries=2, retry_on_timeout=False,
-                                 http_compress=True)
+        # (no http_compress: gzip costs more than it saves on a local network, 3x on large answers)
+        self.client = OpenSearch(hosts=[url], timeout=self.timeout, max_retries=2, retry_on_timeout=False)
         self._version_re = re.compile(re.escape(alias) + r"-\d{8}t\d{12}")
 
     # -- errors -----------------------------------------------------------------------------
@@ -66,9 +67,10 @@ class OpenSearchBackend(SearchBackend):
             msg = f"moteur de recherche indisponible : {exc}"
         return SearchUnavailable(msg)
 
-    def _search(self, body: dict) -> dict:
+    def _search(self, body: dict, filter_path: str | None = None) -> dict:
         try:
-            return self.client.search(index=self.alias, body=body, request_timeout=self.timeout)
+            return self.client.search(index=self.alias, body=body, request_timeout=self.timeout,
+                                      filter_path=filter_path)
         except OpenSearchException as exc:
             raise self._unavailable(exc) from exc
 
@@ -101,7 +103,8 @@ class OpenSearchBackend(SearchBackend):
         stamp = dt.datetime.now(dt.timezone.utc).strftime("%Y%m%dt%H%M%S%f")
         index = f"{self.alias}-{stamp}"
         body = osq.index_body(self._synonyms if self._synonyms is not None else osq.default_synonyms(),
-                              shards=self.shards, replicas=self.replicas, max_window=self.max_window)
+                              shards=self.shards, replicas=0, max_window=self.max_window)
+        # bulk-load without replicas nor refreshes; both are restored before the swap
         body["settings"]["index"]["refresh_interval"] = "-1"
         try:
             if self.client.indices.exists(index=self.alias) and not self.client.indices.exists_alias(name=self.alias):
@@ -115,8 +118,9 @@ class OpenSearchBackend(SearchBackend):
                                             max_chunk_bytes=MAX_CHUNK_BYTES, raise_on_error=True,
                                             max_retries=2, request_timeout=BUILD_TIMEOUT):
                 count += ok
-            self.client.indices.put_settings(index=index, body={"index": {"refresh_interval": None}},
-                                             request_timeout=BUILD_TIMEOUT)
+            self.client.indices.put_settings(
+                index=index, body={"index": {"refresh_interval": None, "number_of_replicas": self.replicas}},
+                request_timeout=BUILD_TIMEOUT)
             self.client.indices.refresh(index=index, request_timeout=BUILD_TIMEOUT)
             self._swap(index)
         except BaseException as exc:
@@ -161,18 +165,34 @@ class OpenSearchBackend(SearchBackend):
             raise self._unavailable(exc) from exc
 
     def search(self, query: SearchQuery) -> SearchResult:
-        representatives = None
-        max_text = None
+        """One to three requests: term statistics (words), then the cluster representatives
+        (``exclure_doublons``) or the best text score (words), then the page itself."""
+        options: dict = {"text_mode": self.text_mode}
         relevance = osq.has_words(query)
+        if relevance and self.text_mode == "stems":
+            stats = osq.term_stats_body(query)
+            if stats is not None:
+                options["term_stats"] = osq.term_stats_from_response(query, self._search(stats))
+        representatives = max_text = None
         if query.exclure_doublons:
-            answer = self._search(osq.representatives_body(query, text_mode=self.text_mode, limit=self.max_window))
+            answer = self._search(osq.representatives_body(query, limit=self.max_window, **options),
+                                  osq.REPRESENTATIVES_FILTER_PATH)
             representatives, max_text = osq.representatives_from_response(answer)
             if len(representatives) >= self.max_window:
-                # more clusters than one request can list: one-request collapse (approximate order)
-                representatives, max_text = None, None
+                # more clusters than one request lists: one-request collapse (approximate, see docs)
+                representatives = max_text = None
         if relevance and max_text is None:
-            max_text = osq.max_text_from_response(
-                self._search(osq.max_text_body(query, text_mode=self.text_mode)))
-        body = osq.search_body(query, max_text=max_text, representatives=representatives,
-                               text_mode=self.text_mode)
+            max_text = osq.max_text_from_response(self._search(osq.max_text_body(query, **options),
+                                                               osq.MAX_TEXT_FILTER_PATH))
+        body = osq.search_body(query, max_text=max_text, representatives=representatives, **options)
+        if body["from"] + body["size"] > self.max_window:
+            return self._past_the_window(query, body)
         return osq.hits_from_response(query, self._search(body))
+
+    def _past_the_window(self, query: SearchQuery, body: dict) -> SearchResult:
+        """A page beyond ``max_window`` results: empty past the end (as embedded), else refused."""
+        counted = osq.hits_from_response(query, self._search({**body, "from": 0, "size": 0}))
+        if body["from"] >= counted.total:
+            return counted
+        raise SearchUnavailable(f"page trop lointaine : au-delà des {self.max_window} premiers résultats, "
+                                "préciser la recherche")

@@ -4,25 +4,30 @@ The domain query (:class:`~app.search.query.SearchQuery`) becomes request bodies
 backend (:mod:`app.search.opensearch`) only sends them. Semantics follow the embedded backend
 (:mod:`app.search.embedded`, reference implementation) rule for rule, see ``docs/search-backends.md``.
 
-Text is searched twice over in the index:
+Text is indexed twice:
 
-* ``text_names``, ``text_labels``, ``text_body`` hold the **same pre-analysed stems** as the
-  embedded FTS5 index (Snowball French from :mod:`app.core.text`, split on whitespace). Queries
-  use the **same expanded terms** (:func:`app.search.lexicon.expand`: synonyms, phrases, needs).
-  This is the default (``text_mode="stems"``): match sets and totals are identical to the
-  embedded backend's for every query.
+* ``text_all`` holds the **same pre-analysed stems** as the embedded FTS5 index (Snowball French
+  from :mod:`app.core.text`: names ×3, labels ×2, body ×1, whitespace-split) and ``text_len`` the
+  row's number of stems. Queries use the **same expanded terms** (:func:`app.search.lexicon.expand`:
+  typed words, synonym phrases, inferred needs) and each term is scored with FTS5's own ``bm25()``
+  formula from whole-index statistics (:func:`term_stats_body`). This is the default
+  (``text_mode="stems"``): match sets, totals and facets are identical to the embedded backend's,
+  and so are scores up to float32 rounding.
 * ``names``, ``labels``, ``body`` hold the raw French text analysed by OpenSearch itself
   (elision, lowercase, asciifolding, French stop words, ``light_french``; ``synonym_graph`` from
-  ``synonymes.txt`` at search time). ``text_mode="french"`` searches these natively; its match
-  sets differ slightly (``light_french`` ≠ Snowball, no lay-word stop list), see the docs.
+  ``synonymes.txt`` at search time). ``text_mode="french"`` searches them with a ``multi_match``;
+  its matches and ranking differ from the embedded backend's (``light_french`` ≠ Snowball,
+  ``synonym_graph`` ≠ the lexicon's expansion), see ``docs/search-backends.md``.
 
-A query with words needs the best text score of the result set to normalise text scores the way
-the embedded backend does; with ``exclure_doublons`` it needs the cluster representatives. Both
-come from a first, cheap request (:func:`max_text_body`, :func:`representatives_body`) whose
-answer is passed to :func:`search_body`. Called alone, :func:`search_body` still gives a valid
-one-request approximation (saturated text score, collapse) — see its docstring.
+A query with words is sent in three requests: the term statistics, then the best text score of
+the result set (:func:`max_text_body`; with ``exclure_doublons`` the cluster representatives,
+:func:`representatives_body`, give it), then the page (:func:`search_body`). Called alone,
+:func:`search_body` still gives a valid one-request approximation (saturated text score, equal
+IDFs, collapse) — see its docstring.
 """
 from __future__ import annotations
+
+import math
 
 from app.core import vocabularies as voc
 from app.core.text import QUERY_ONLY_STOPWORDS, STOPWORDS, words
@@ -37,8 +42,9 @@ ELISION_ARTICLES = ["l", "d", "qu", "j", "n", "s", "c", "m", "t", "jusqu", "lors
 KEYWORD_FIELDS = ("id", "source", "structure_id", "type", "thematiques", "categories", "publics", "frais",
                   "modes_accueil", "zone_eligibilite", "cluster_id", "code_insee", "code_departement")
 TEXT_FIELDS = ("names", "labels", "body")
+#: pre-analysed stems of each text field in a document (app.search.documents)
 STEM_FIELDS = {"names": "text_names", "labels": "text_labels", "body": "text_body"}
-#: the stems of all three fields in one field, each repeated FIELD_BOOSTS times (BM25F-like)
+#: the indexed stems: all three fields in one array, each repeated FIELD_BOOSTS times
 STEMS_ALL = "text_all"
 #: plan term prefix -> index field (see :func:`app.search.plan.document_terms`)
 PREFIX_FIELDS = {"th": "thematiques", "cat": "categories", "pub": "publics", "frais": "frais",
@@ -49,7 +55,8 @@ NO_DISTANCE = 1.0e12
 #: default upper bound of ``from + size`` and of the number of cluster representatives fetched
 #: for an exact ``exclure_doublons`` (also ``index.max_terms_count``)
 MAX_WINDOW = 100_000
-#: ``cardinality`` is exact below this many distinct values (OpenSearch's maximum is 40 000)
+#: ``cardinality`` counts exactly (but for 64-bit hash collisions) below this many distinct values;
+#: 40 000 is OpenSearch's maximum
 CARDINALITY_PRECISION = 40_000
 #: facet buckets per field: more than any v1 vocabulary or source list holds
 FACET_SIZE = 2_000
@@ -63,16 +70,18 @@ double d = doc['location'].arcDistance(params.lat, params.lon) / 1000.0;
 return d <= params.r ? d : params.none;
 """
 
-# FTS5's bm25() (sqlite fts5_aux.c) for one term of the ``text_all`` field: IDF
-# log((N - n + 0.5) / (n + 0.5)), 1e-6 when not positive; k1 = 1.2, b = 0.75. The field holds the
-# names ×3, labels ×2 and body ×1, so ``doc.freq`` is FTS5's column-weighted frequency.
-FTS5_BM25 = """
-double n = term.docFreq;
-double idf = Math.log((field.docCount - n + 0.5) / (n + 0.5));
-if (idf <= 0.0) { idf = 0.000001; }
-double tf = doc.freq;
-double avgdl = field.sumTotalTermFreq / (double) field.docCount;
-return query.boost * idf * (tf * 2.2) / (tf + 1.2 * (0.25 + 0.75 * doc.length / avgdl));
+# Similarity of ``text_all``: the raw frequency of a term or phrase. The field holds the names ×3,
+# the labels ×2 and the body ×1, so this is FTS5's column-weighted frequency (Lucene sums the
+# similarity over a phrase's words: the clause boost 1/len undoes that).
+RAW_FREQUENCY = "return query.boost * doc.freq;"
+
+# FTS5's bm25() (sqlite ext/fts5/fts5_aux.c) for one expanded term: k1 = 1.2, b = 0.75, the length
+# is the row's number of stems (unweighted), the IDF and average length come from the whole index
+# (:func:`term_stats_body`).
+_FTS5_BM25 = """
+double f = Math.round(_score);
+double d = doc['text_len'].value;
+return params.idf * (f * 2.2) / (f + 1.2 * (0.25 + 0.75 * d / params.avgdl));
 """
 
 # The blend of ranking.py: text (normalised), need, proximity, quality, rounded like embedded.
@@ -137,13 +146,12 @@ def index_body(synonyms: list[str], *, shards: int = 1, replicas: int = 0,
     """Settings and mappings of one versioned index (``synonyms``: lines of synonymes.txt)."""
     french = ["fr_elision", "lowercase", "asciifolding", "fr_stop", "fr_stemmer"]
     text = {"type": "text", "analyzer": "fr_index", "search_analyzer": "fr_search"}
-    stems = {"type": "text", "analyzer": "whitespace"}
     keyword = {"type": "keyword"}
     return {
         "settings": {
             "index": {"number_of_shards": shards, "number_of_replicas": replicas,
                       "max_result_window": max_window, "max_terms_count": max_window},
-            "similarity": {"fts5_bm25": {"type": "scripted", "script": {"source": FTS5_BM25}}},
+            "similarity": {"raw_frequency": {"type": "scripted", "script": {"source": RAW_FREQUENCY}}},
             "analysis": {
                 "filter": {
                     "fr_elision": {"type": "elision", "articles_case": True, "articles": ELISION_ARTICLES},
@@ -174,9 +182,10 @@ def index_body(synonyms: list[str], *, shards: int = 1, replicas: int = 0,
                 "date_maj": {"type": "date", "format": "strict_date_optional_time||epoch_millis"},
                 "location": {"type": "geo_point"},
                 **{f: text for f in TEXT_FIELDS},
-                **{f: stems for f in STEM_FIELDS.values()},
-                STEMS_ALL: {"type": "text", "analyzer": "whitespace", "similarity": "fts5_bm25",
-                            "position_increment_gap": 100},
+                # phrases never span two fields (position gap between array items)
+                STEMS_ALL: {"type": "text", "analyzer": "whitespace", "similarity": "raw_frequency",
+                            "norms": False, "position_increment_gap": 100},
+                "text_len": {"type": "integer"},
             },
         },
     }
@@ -197,9 +206,9 @@ def to_source(doc: dict) -> dict:
         src["location"] = {"lat": doc["lat"], "lon": doc["lon"]}
     for f in TEXT_FIELDS:
         src[f] = doc.get(f) or ""
-    for f in STEM_FIELDS.values():
-        src[f] = doc.get(f) or ""
-    src[STEMS_ALL] = [doc.get(STEM_FIELDS[f]) or "" for f in TEXT_FIELDS for _ in range(_repeat(f))]
+    stems = {f: doc.get(STEM_FIELDS[f]) or "" for f in TEXT_FIELDS}
+    src[STEMS_ALL] = [stems[f] for f in TEXT_FIELDS for _ in range(_repeat(f))]
+    src["text_len"] = sum(len(stems[f].split()) for f in TEXT_FIELDS)
     return src
 
 
@@ -248,13 +257,44 @@ def has_words(query: SearchQuery) -> bool:
     return build_plan(query).order == "relevance"
 
 
-def _term_clause(stems: tuple[str, ...]) -> dict:
-    """One expanded term (a phrase of stems) in the weighted stems of all fields.
+#: FTS5 statistics used when none are given: every term equally rare, an average-sized row
+DEFAULT_STATS = {"n_docs": 0, "avgdl": 50.0, "idf": {}}
 
-    Lucene scores a phrase as the sum of its terms' scores where FTS5 gives it one IDF: the boost
-    1/len averages them instead, closer to the phrase's own IDF.
+
+def _idf(n_docs: int, doc_freq: int) -> float:
+    """FTS5's IDF: log((N - n + 0.5) / (n + 0.5)), 1e-6 when not positive."""
+    return max(1e-6, math.log((n_docs - doc_freq + 0.5) / (doc_freq + 0.5)))
+
+
+def _term_clause(stems: tuple[str, ...], stats: dict) -> dict:
+    """One expanded term (a phrase of stems) in the weighted stems of all fields, scored as FTS5."""
+    text = " ".join(stems)
+    return {"script_score": {
+        "query": {"match_phrase": {STEMS_ALL: {"query": text, "boost": 1.0 / len(stems)}}},
+        "script": {"lang": "painless", "source": _FTS5_BM25,
+                   "params": {"idf": stats["idf"].get(text, 1.0), "avgdl": stats["avgdl"] or 1.0}},
+    }}
+
+
+def term_stats_body(query: SearchQuery) -> dict | None:
+    """Whole-index statistics FTS5 scores with: documents, average length, rows per term.
+
+    ``None`` when the query has no term to score.
     """
-    return {"match_phrase": {STEMS_ALL: {"query": " ".join(stems), "boost": round(1.0 / len(stems), 6)}}}
+    terms = expand(query.q).terms
+    if not terms:
+        return None
+    aggs: dict = {f"t{i}": {"filter": {"match_phrase": {STEMS_ALL: " ".join(t)}}} for i, t in enumerate(terms)}
+    aggs["avgdl"] = {"avg": {"field": "text_len"}}
+    return {"size": 0, "track_total_hits": True, "query": {"match_all": {}}, "aggs": aggs}
+
+
+def term_stats_from_response(query: SearchQuery, response: dict) -> dict:
+    aggs = response["aggregations"]
+    n_docs = int(response["hits"]["total"]["value"])
+    return {"n_docs": n_docs, "avgdl": float(aggs["avgdl"]["value"] or 0.0),
+            "idf": {" ".join(t): _idf(n_docs, int(aggs[f"t{i}"]["doc_count"]))
+                    for i, t in enumerate(expand(query.q).terms)}}
 
 
 def _french_text(q: str) -> str:
@@ -262,7 +302,8 @@ def _french_text(q: str) -> str:
     return " ".join(w for w in words(q) if w not in QUERY_ONLY_STOPWORDS)
 
 
-def text_query(query: SearchQuery, plan: Plan | None = None, *, text_mode: str = "stems") -> dict:
+def text_query(query: SearchQuery, plan: Plan | None = None, *, text_mode: str = "stems",
+               term_stats: dict | None = None) -> dict:
     """Filters plus the match condition (text OR need) scoring the text part only.
 
     ``_score`` of this query is the text score (BM25); the need clause and the named clauses used
@@ -275,7 +316,7 @@ def text_query(query: SearchQuery, plan: Plan | None = None, *, text_mode: str =
     match: list[dict] = []
     if expanded.terms:
         if text_mode == "stems":
-            match.append({"bool": {"should": [_term_clause(t) for t in expanded.terms]}})
+            match.append({"bool": {"should": [_term_clause(t, term_stats or DEFAULT_STATS) for t in expanded.terms]}})
         else:
             match.append({"multi_match": {
                 "query": _french_text(query.q or ""), "type": "most_fields", "operator": "or",
@@ -283,8 +324,7 @@ def text_query(query: SearchQuery, plan: Plan | None = None, *, text_mode: str =
     if expanded.needs:
         match.append({"bool": {"filter": [{"terms": {"thematiques": list(expanded.needs)}}], "_name": "need"}})
     # which expanded terms a hit holds (all stems, any order, any field: as embedded explains)
-    named = [{"bool": {"filter": [{"multi_match": {"query": s, "fields": list(STEM_FIELDS.values())}}
-                                  for s in t], "_name": f"w{i}"}}
+    named = [{"bool": {"filter": [{"term": {STEMS_ALL: s}} for s in t], "_name": f"w{i}"}}
              for i, t in enumerate(expanded.terms)]
     bool_query: dict = {"filter": filters(query, plan)}
     if match:
@@ -333,7 +373,8 @@ def _facet_aggs(query: SearchQuery) -> dict:
 
 
 # -- request bodies ---------------------------------------------------------------------------
-def representatives_body(query: SearchQuery, *, text_mode: str = "stems", limit: int = MAX_WINDOW) -> dict:
+def representatives_body(query: SearchQuery, *, text_mode: str = "stems", limit: int = MAX_WINDOW,
+                         term_stats: dict | None = None) -> dict:
     """``exclure_doublons``, step 1: the representative of every matching cluster.
 
     ``collapse`` keeps the first hit of each ``cluster_id`` in the request order, and the order is
@@ -342,11 +383,12 @@ def representatives_body(query: SearchQuery, *, text_mode: str = "stems", limit:
     their text scores, whose maximum normalises the ranking of step 2.
     """
     body = {
-        "query": text_query(query, text_mode=text_mode),
+        "query": text_query(query, text_mode=text_mode, term_stats=term_stats),
         "collapse": {"field": "cluster_id"},
         "sort": REPRESENTATIVE_SORT,
         "size": limit,
-        "_source": False,
+        # ids come from the sort values: no stored field is read (3x faster for thousands of hits)
+        "stored_fields": "_none_",
         "track_total_hits": False,
     }
     if has_words(query):
@@ -354,26 +396,32 @@ def representatives_body(query: SearchQuery, *, text_mode: str = "stems", limit:
     return body
 
 
+#: ``filter_path`` of the requests whose answer is large or partly useless
+REPRESENTATIVES_FILTER_PATH = "hits.hits.sort,hits.hits._score"
+MAX_TEXT_FILTER_PATH = "hits.hits._score"
+
+
 def representatives_from_response(response: dict) -> tuple[list[str], float]:
     """Ids of the representatives, and their best text score (0.0 without words)."""
-    hits = response["hits"]["hits"]
+    hits = (response.get("hits") or {}).get("hits") or []
     best = max((h.get("_score") or 0.0 for h in hits), default=0.0)
-    return [h["_id"] for h in hits], float(best)
+    return [h["sort"][-1] for h in hits], float(best)
 
 
-def max_text_body(query: SearchQuery, *, text_mode: str = "stems") -> dict:
+def max_text_body(query: SearchQuery, *, text_mode: str = "stems",
+                  term_stats: dict | None = None) -> dict:
     """The best text score among the matching documents (normalises the text part of the blend)."""
-    return {"query": text_query(query, text_mode=text_mode), "size": 1, "_source": False,
-            "track_total_hits": False}
+    return {"query": text_query(query, text_mode=text_mode, term_stats=term_stats), "size": 1,
+            "stored_fields": "_none_", "track_total_hits": False}
 
 
 def max_text_from_response(response: dict) -> float:
-    hits = response["hits"]["hits"]
+    hits = (response.get("hits") or {}).get("hits") or []
     return float(hits[0].get("_score") or 0.0) if hits else 0.0
 
 
 def search_body(query: SearchQuery, *, max_text: float | None = None, representatives: list[str] | None = None,
-                text_mode: str = "stems") -> dict:
+                text_mode: str = "stems", term_stats: dict | None = None) -> dict:
     """The domain query as one ``_search`` body.
 
     * ``max_text``: best text score of the result set (from :func:`max_text_body` or
@@ -383,12 +431,13 @@ def search_body(query: SearchQuery, *, max_text: float | None = None, representa
       :func:`representatives_body`; the result set is exactly them, so totals, facets and order
       are exact. When omitted, the body collapses on ``cluster_id`` itself (one request): groups
       are ordered by their best member, each hit carries its representative as the
-      ``representant`` inner hit, the total counts clusters (``cardinality``, exact below 40 000)
+      ``representant`` inner hit (its id, distance and explanation; the score is the group's best),
+      the total counts clusters (``cardinality``: exact below 40 000 but for hash collisions)
       and facets count documents rather than representatives.
     """
     plan = build_plan(query)
     relevance = plan.order == "relevance"
-    inner = text_query(query, plan, text_mode=text_mode)
+    inner = text_query(query, plan, text_mode=text_mode, term_stats=term_stats)
     if representatives is not None:
         inner["bool"]["filter"].append({"terms": {"id": list(representatives)}})
     body: dict = {

@@ -8,7 +8,7 @@ import pytest
 
 from app.search.embedded import EmbeddedBackend
 
-BACKENDS = ["embedded", "opensearch"]
+BACKENDS = ["embedded", pytest.param("opensearch", marks=pytest.mark.opensearch)]
 
 
 @pytest.fixture(params=BACKENDS)

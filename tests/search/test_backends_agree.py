@@ -1,9 +1,9 @@
 """Both backends, same ~300 documents, same queries: same totals, same ids, same facets.
 
 Without words the order is fully specified (distance, nulls last, id) and must be identical; with
-words the ranking blends BM25 scores that the two engines compute differently (FTS5's BM25 over
-the weighted columns vs Lucene's BM25 per field), so only the top 10 overlap is measured against
-a threshold. Run with ``-s`` to print the measured agreement.
+words the ranking blends BM25 scores that OpenSearch recomputes exactly as FTS5 does but in float32, so
+scores must agree to 2e-4 and the order may differ only between hits of equal rounded score. Run
+with ``-s`` to print the measured agreement (top 10 overlap, first-page latency).
 """
 from __future__ import annotations
 
@@ -141,9 +141,12 @@ QUERIES = {
     "q-stopwords-only": SearchQuery(place=RODEZ, q="aide"),
 }
 PAGE = 40
-#: measured (see docs/search-backends.md): worst top-10 Jaccard 0.67 over these queries, mean ≈ 0.9
-MIN_TOP10_JACCARD = 0.6
-MIN_MEAN_TOP10_JACCARD = 0.85
+#: Measured: identical order and scores (4 decimals) for every query here; on 20 000 documents,
+#: one swap at rank 959 of 1 691 between hits whose blended scores round alike (OpenSearch scores
+#: are float32). The thresholds allow such a swap at the edge of the top 10, nothing more.
+MIN_TOP10_JACCARD = 0.8
+MIN_MEAN_TOP10_JACCARD = 0.95
+SCORE_TOLERANCE = 2e-4
 
 
 def run_all(backend, query: SearchQuery):
@@ -206,13 +209,17 @@ def test_same_results(backends, report, name):
     words = e_hits and e_hits[0].score is not None
     if not words:
         assert o_ids == e_ids, "without words the order is fully specified"
-        assert [h.explanation for h in o_hits] == [h.explanation for h in e_hits]
         j = 1.0
     else:
         j = jaccard(e_ids[:10], o_ids[:10])
-        assert all(h.score is not None for h in o_hits)
+        e_score = {h.id: h.score for h in e_hits}
+        for hit in o_hits:
+            assert hit.score == pytest.approx(e_score[hit.id], abs=SCORE_TOLERANCE), hit.id
+        # the order may differ only between hits of (nearly) equal score: float32 vs double
+        ranked = [e_score[i] for i in o_ids]
+        assert all(b <= a + SCORE_TOLERANCE for a, b in zip(ranked, ranked[1:]))
         assert j >= MIN_TOP10_JACCARD, (name, e_ids[:10], o_ids[:10])
-        assert o_hits[0].explanation
+    assert {h.id: h.explanation for h in o_hits} == {h.id: h.explanation for h in e_hits}
     report.append(f"{name:24s} total={o_first.total:4d} same-set=yes top10-jaccard={j:.2f} "
                   f"first-page embedded={e_time * 1000:6.1f} ms opensearch={o_time * 1000:6.1f} ms")
 

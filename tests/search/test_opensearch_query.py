@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import math
 
 import pytest
 
@@ -123,8 +124,9 @@ def test_words_make_a_blend_of_text_need_proximity_quality():
     assert match["bool"]["minimum_should_match"] == 1, "text OR need"
     need = [c for c in match["bool"]["should"] if c.get("bool", {}).get("_name") == "need"]
     assert need and terms_on(need, "thematiques") == [params["needs"]]
-    fields = clauses(match, "multi_match")[0]["fields"]
-    assert fields == ["text_names^3", "text_labels^2", "text_body^1"]
+    phrases = clauses(match, "match_phrase")
+    assert phrases and all(list(p) == ["text_all"] for p in phrases), "the weighted stems of every field"
+    assert len(clauses(match, "script_score")) == len(phrases), "each term scored as FTS5 does"
     assert all(c["bool"]["_name"].startswith("w") for c in inner["should"]), "named clauses explain"
 
 
@@ -207,4 +209,29 @@ def test_to_source():
     doc.update(lat=44.0, zone_eligibilite=["12"])
     src = osq.to_source(doc)
     assert src["location"] == {"lat": 44.0, "lon": 2.0} and src["zone_any"] is False
-    assert "text_names" in src and "names" in src
+    assert src["names"] == "N"
+    assert src["text_all"] == ["n", "n", "n", "", "", ""], "names ×3, labels ×2, body ×1"
+    assert src["text_len"] == 1, "FTS5's row length: stems counted once"
+
+
+def test_terms_are_scored_like_fts5_bm25():
+    query = SearchQuery(q="assistante maternelle")
+    terms = [" ".join(t) for t in osq.expand(query.q).terms]
+    assert "assist maternel" in terms, "a synonym phrase"
+    stats_body = osq.term_stats_body(query)
+    assert stats_body["query"] == {"match_all": {}}, "IDF and average length over the whole index"
+    assert stats_body["aggs"]["avgdl"] == {"avg": {"field": "text_len"}}
+    assert osq.term_stats_body(SearchQuery(q="aide")) is None, "nothing to score"
+    aggs = {f"t{i}": {"doc_count": 10} for i in range(len(terms))}
+    aggs["t0"] = {"doc_count": 200}
+    stats = osq.term_stats_from_response(query, {"hits": {"total": {"value": 300}},
+                                                 "aggregations": {**aggs, "avgdl": {"value": 42.5}}})
+    assert stats["n_docs"] == 300 and stats["avgdl"] == 42.5
+    assert stats["idf"][terms[1]] == pytest.approx(math.log((300 - 10 + 0.5) / 10.5))
+    assert stats["idf"][terms[0]] == 1e-6, "FTS5 floors the IDF of a term in most rows"
+    body = osq.search_body(query, term_stats=stats, max_text=3.0)
+    scored = [c for c in clauses(body, "script_score") if "match_phrase" in c["query"]]
+    assert len(scored) == len(terms)
+    phrase = next(c for c in scored if c["query"]["match_phrase"]["text_all"]["query"] == "assist maternel")
+    assert phrase["query"]["match_phrase"]["text_all"]["boost"] == 0.5, "Lucene sums a phrase's words"
+    assert phrase["script"]["params"] == {"idf": stats["idf"]["assist maternel"], "avgdl": 42.5}

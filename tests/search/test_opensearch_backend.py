@@ -1,0 +1,174 @@
+"""The OpenSearch backend against a real node: analysis, modules, alias swaps, outages."""
+from __future__ import annotations
+
+import socket
+import time
+import uuid
+
+import pytest
+
+from app.search.backend import SearchUnavailable
+from app.search.query import SearchQuery
+from tests.search.test_backends_agree import make_documents
+
+pytestmark = pytest.mark.opensearch
+
+
+@pytest.fixture(scope="module")
+def url():
+    from tests.opensearch_node import opensearch_url
+
+    return opensearch_url()
+
+
+@pytest.fixture
+def make_backend(url):
+    from app.search.opensearch import OpenSearchBackend
+
+    made = []
+
+    def make(**kwargs):
+        backend = OpenSearchBackend(url, f"test-backend-{uuid.uuid4().hex[:8]}", timeout=30, **kwargs)
+        made.append(backend)
+        return backend
+
+    yield make
+    for backend in made:
+        backend.drop()
+
+
+@pytest.fixture(scope="module")
+def docs():
+    return make_documents(40, seed=7)
+
+
+def tokens(backend, analyzer, text):
+    answer = backend.client.indices.analyze(index=backend.alias, body={"analyzer": analyzer, "text": text})
+    return [t["token"] for t in answer["tokens"]]
+
+
+def test_modules_loaded(url):
+    from opensearchpy import OpenSearch
+
+    listed = OpenSearch(url).cat.plugins(format="json")
+    components = {p["component"] for p in listed}
+    for needed in ("org.opensearch.analysis.common.CommonAnalysisPlugin", "org.opensearch.geo.GeoModulePlugin",
+                   "org.opensearch.index.mapper.MapperExtrasPlugin", "org.opensearch.painless.PainlessPlugin"):
+        assert needed in components
+
+
+def test_french_analysis_and_synonyms(make_backend, docs):
+    backend = make_backend()
+    backend.rebuild(docs)
+    assert tokens(backend, "fr_index", "L'hébergement d'urgence") == ["heberg", "urgenc"]
+    assert tokens(backend, "fr_index", "Jusqu’à l’Hôtel des Œuvres") == ["hotel", "oeuvr"], \
+        "elision, folding, stop words"
+    expanded = tokens(backend, "fr_search", "sdf")
+    assert "sdf" in expanded and "heberg" in expanded and "115" in expanded, "synonym_graph at search time"
+    assert tokens(backend, "fr_index", "sdf") == ["sdf"], "no synonyms at index time"
+    assert tokens(backend, "fr_search", "mise à l'abri")[-2:] == ["mise", "abri"]
+
+
+def test_rebuild_swaps_the_alias_and_removes_old_versions(make_backend, docs):
+    backend = make_backend()
+    assert backend.rebuild(docs) == len(docs)
+    first = backend.current()
+    assert len(first) == 1 and first[0].startswith(backend.alias + "-")
+    assert backend.count() == len(docs)
+    assert backend.rebuild(docs[:10]) == 10
+    second = backend.current()
+    assert len(second) == 1 and second != first, "the alias points to the newest index only"
+    assert backend.versions() == second, "the old index is deleted"
+    assert backend.count() == 10
+    assert backend.search(SearchQuery(size=100)).total == 10
+
+
+def test_keep_previous_version(make_backend, docs):
+    backend = make_backend(keep_previous=1)
+    for n in (5, 6, 7):
+        backend.rebuild(docs[:n])
+    versions = backend.versions()
+    assert len(versions) == 2 and backend.current() == versions[-1:], "newest serves, the one before is kept"
+    assert backend.count() == 7
+
+
+def test_failed_rebuild_keeps_serving_the_old_index(make_backend, docs):
+    backend = make_backend()
+    backend.rebuild(docs[:5])
+    before = backend.current()
+    broken = [*docs[5:8], {**docs[8], "date_maj": "pas une date"}]
+    with pytest.raises(SearchUnavailable, match="indexation refusée"):
+        backend.rebuild(broken)
+    assert backend.current() == before and backend.versions() == before, "new index deleted, alias untouched"
+    assert backend.count() == 5
+
+
+def test_too_many_clusters_fall_back_to_one_request_collapse(make_backend, docs):
+    """Past ``max_window`` representatives, one collapsed request: same total, true representatives."""
+    exact = make_backend()
+    exact.rebuild(docs)
+    small = make_backend(max_window=5)
+    small.rebuild(docs)
+    query = SearchQuery(exclure_doublons=True, size=5, facets=False)
+    everything = exact.search(SearchQuery(exclure_doublons=True, size=100, facets=False))
+    assert everything.total > 5
+    approximate = small.search(query)
+    assert approximate.total == everything.total, "cardinality counts the clusters exactly"
+    assert {h.id for h in approximate.hits} <= {h.id for h in everything.hits}, "each hit is its cluster's best"
+
+
+def test_pages_past_the_result_window(make_backend, docs):
+    backend = make_backend(max_window=10)
+    backend.rebuild(docs)
+    beyond = backend.search(SearchQuery(page=9, size=5))
+    assert beyond.hits == [] and beyond.total == len(docs), "past the end: empty page, true total"
+    with pytest.raises(SearchUnavailable, match="page trop lointaine"):
+        backend.search(SearchQuery(page=3, size=5))
+
+
+def test_missing_alias_is_unavailable(make_backend):
+    backend = make_backend()
+    with pytest.raises(SearchUnavailable, match="absent"):
+        backend.search(SearchQuery())
+    with pytest.raises(SearchUnavailable):
+        backend.count()
+    assert backend.health()["status"] == "unavailable"
+
+
+def test_closed_port_is_unavailable_fast():
+    from app.search.opensearch import OpenSearchBackend
+
+    backend = OpenSearchBackend("http://127.0.0.1:9", "reperes-services", timeout=2.0)
+    for call in (lambda: backend.search(SearchQuery(q="emploi")), backend.count):
+        start = time.monotonic()
+        with pytest.raises(SearchUnavailable, match="indisponible"):
+            call()
+        assert time.monotonic() - start < 2.0 + 1
+    assert backend.health() == {"backend": "opensearch", "status": "unavailable",
+                                "error": "moteur de recherche indisponible : connexion impossible à "
+                                         "http://127.0.0.1:9"}
+
+
+def test_hung_node_times_out_once():
+    """A node that accepts connections but never answers costs one timeout, not three."""
+    from app.search.opensearch import OpenSearchBackend
+
+    with socket.socket() as server:
+        server.bind(("127.0.0.1", 0))
+        server.listen(8)
+        port = server.getsockname()[1]
+        backend = OpenSearchBackend(f"http://127.0.0.1:{port}", "reperes-services", timeout=0.5)
+        start = time.monotonic()
+        with pytest.raises(SearchUnavailable, match="pas de réponse"):
+            backend.search(SearchQuery())
+        assert time.monotonic() - start < 0.5 + 1
+
+
+def test_an_index_named_like_the_alias_is_refused(make_backend, docs):
+    backend = make_backend()
+    backend.client.indices.create(index=backend.alias)
+    try:
+        with pytest.raises(SearchUnavailable, match="non un alias"):
+            backend.rebuild(docs[:2])
+    finally:
+        backend.client.indices.delete(index=backend.alias)
