@@ -28,9 +28,14 @@ run: install assets
 	$(BIN)/reperes bootstrap
 	$(BIN)/gunicorn --workers $(WORKERS) --bind 127.0.0.1:$(PORT) --access-logfile - wsgi:app
 
-## make test: set up and run every test (the CI entry point)
+## make test: set up and run every test (the CI entry point), with a real OpenSearch node and
+## PostgreSQL started here; under CI they are stopped afterwards.
 test: install assets
-	$(BIN)/pytest
+	bash scripts/opensearch.sh start
+	bash scripts/postgres.sh start
+	status=0; $(BIN)/pytest $(PYTEST_ARGS) || status=$$?; \
+	if [ -n "$$CI" ]; then bash scripts/opensearch.sh stop || true; bash scripts/postgres.sh stop || true; fi; \
+	exit $$status
 
 bench: install
 	$(BIN)/python -m benchmarks.run

@@ -56,6 +56,11 @@ SETTINGS: tuple[Setting, ...] = (
             "Page size of API lists when `size` is not given."),
     Setting("REPERES_MAX_PAGE_SIZE", int, 10000,
             "Largest `size` accepted by the API (at most 10000, data·inclusion's limit); larger gives a 422 naming `size`."),
+    Setting("REPERES_GEOCODER_URL", str, "",
+            "Base URL of the BAN geocoder used for addresses without coordinates "
+            "(`https://api-adresse.data.gouv.fr`). Empty (default) = offline: the commune's centre is used "
+            "and marked as such."),
+    Setting("REPERES_GEOCODER_TIMEOUT", float, 10.0, "Seconds before a geocoding request is abandoned."),
     Setting("REPERES_SECRET_KEY", str, None,
             "Flask secret key (sessions, CSRF). Default: a random key per process, fine for a single process only."),
     Setting("REPERES_LOG_LEVEL", str, "INFO", "Python logging level of the app and the indexer."),

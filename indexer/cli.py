@@ -43,10 +43,12 @@ def ingest(source: str | None, all_sources: bool, files: tuple[Path, ...], repla
     """Ingérer une source (ou toutes), puis dédoublonner et réindexer."""
     from indexer.connectors import get, registry
     from indexer.dedupe import cluster_structures
+    from indexer.geocode import geocoder_from_settings
     from indexer.run import RunFailed, ingest as run_ingest
 
     settings = _settings()
     _prepare(settings)
+    geocoder = geocoder_from_settings(settings)
     if all_sources == bool(source):
         raise click.UsageError("donner une SOURCE ou --all")
     names = sorted(registry()) if all_sources else [source]
@@ -59,7 +61,7 @@ def ingest(source: str | None, all_sources: bool, files: tuple[Path, ...], repla
         with session_scope(settings.database_url) as session:
             try:
                 report = run_ingest(connector, session, settings.instance_dir, paths=list(files) or None,
-                                    replay=replay)
+                                    replay=replay, geocoder=geocoder)
             except RunFailed as exc:
                 click.echo(f"{name}: ÉCHEC — {exc} (les offres précédentes de la source sont conservées)", err=True)
                 failed.append(name)
@@ -163,15 +165,26 @@ def data_fingerprint(data_dir: Path) -> str:
 
 @main.command()
 def bootstrap() -> None:
-    """Ingérer les données fournies si la base manque ou est plus ancienne qu'elles (make run)."""
+    """Ingérer les données fournies si la base manque ou est plus ancienne qu'elles (make run),
+    et construire l'index de recherche s'il manque."""
+    from app.search import SearchUnavailable, get_backend
+
     settings = _settings()
     _prepare(settings)
     stamp = settings.instance_dir / "data-fingerprint.txt"
     current = data_fingerprint(settings.data_dir)
     with session_scope(settings.database_url) as session:
-        have = session.scalar(select(func.count()).select_from(Service)) or 0
-    if have and stamp.exists() and stamp.read_text().strip() == current and settings.search_index_path.exists():
-        click.echo(f"données à jour ({have} services), rien à ingérer")
+        live = session.scalar(select(func.count()).select_from(Service).where(Service.retired_at.is_(None))) or 0
+    if live and stamp.exists() and stamp.read_text().strip() == current:
+        try:
+            indexed = get_backend(settings).count()
+        except SearchUnavailable:
+            indexed = -1
+        if indexed == live:
+            click.echo(f"données à jour ({live} services indexés), rien à ingérer")
+            return
+        click.echo(f"index de recherche à reconstruire ({indexed} documents pour {live} services)")
+        _reindex(settings)
         return
     ctx = click.get_current_context()
     try:

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import phonenumbers
 
-from app.core.geo import Commune, Geography, departement_of_postcode, haversine_km
+from app.core.geo import Commune, Geography, departement_of_postcode, geography, haversine_km, name_key
 
 #: farther than this from its commune's centre, a point is wrong (the largest communes,
 #: e.g. Arles or Maripasoula, reach ~40 km from centre to edge).
@@ -23,8 +23,13 @@ _GENERIC_LOCAL_PARTS = re.compile(
     r"(accueil|contact|info|secretariat|mairie|ccas|cias|direction|admin|service|agence|association|"
     r"asso|bureau|permanence|france|ml|mission|emploi|insertion|formation|social|rh|recrutement|"
     r"numerique|conseiller|aidant|public|pij|bij|cij|point|maison|centre|caf|fs|msap|epn|cyber|"
-    r"communaute|commune|ville|agglo|departement|region|hello|bonjour|equipe|team|office|antenne)"
+    r"communaute|commune|ville|agglo|departement|region|hello|bonjour|equipe|team|office|antenne|"
+    r"mediatheque|bibliotheque|biblio|ludotheque|logement|habitat|chrs|mdph|udaf|cdad|savs|emmaus|mjc|"
+    r"relais|espace|multimedia|siao|csc|msp|mds|mdr|mdd|mdf|psp|pimms|guichet|usagers|accompagnement|"
+    r"animation|solidari|famille|jeunes)"
 )
+#: domains whose mailboxes are per site, never per person (``<commune>@france-services.gouv.fr``)
+_SITE_MAIL_DOMAINS = frozenset({"france-services.gouv.fr"})
 
 
 @dataclass
@@ -94,11 +99,22 @@ def parse_decimal(value) -> float | None:
         return None
 
 
+#: national prefixes of overseas départements -> country calling code (faster than a full parse)
+_OVERSEAS = {"0262": "262", "0263": "262", "0269": "262", "0692": "262", "0693": "262", "0639": "262",
+             "0590": "590", "0690": "590", "0691": "590", "0594": "594", "0694": "594",
+             "0596": "596", "0696": "596", "0697": "596"}
+_PLAIN_FR = re.compile(r"^0[1-9]\d{8}$")
+
+
 def phone_e164(value: str | None) -> str | None:
     """A French phone number in E.164 (+33…, +262… for La Réunion); None if not a number."""
     if not value:
         return None
     text = re.split(r"[/;]| ou ", str(value))[0]
+    digits = re.sub(r"[\s.\-()]", "", text)
+    if _PLAIN_FR.match(digits) and not digits.startswith(("08", "09")):
+        code = _OVERSEAS.get(digits[:4])
+        return f"+{code}{digits[1:]}" if code else f"+33{digits[1:]}"
     try:
         number = phonenumbers.parse(text, "FR")
     except phonenumbers.NumberParseException:
@@ -129,12 +145,17 @@ def public_email(value: str | None) -> str | None:
     email = str(value).strip().strip("<>").lower()
     if not _EMAIL.match(email):
         return None
-    local = email.split("@", 1)[0]
-    if _GENERIC_LOCAL_PARTS.search(local):
+    local, domain = email.split("@", 1)
+    if domain in _SITE_MAIL_DOMAINS or _GENERIC_LOCAL_PARTS.search(local):
         return email
     if re.fullmatch(r"[a-z]+[._-][a-z]+(?:[._-][a-z]+)?\d*", local) or re.fullmatch(r"[a-z][._][a-z]{2,}\d*", local):
-        return None
+        # "saint-agreve@…", "le.mene@…": a commune's name is the site's mailbox, not a person's.
+        return email if _is_commune_name(local) else None
     return email
+
+
+def _is_commune_name(local_part: str) -> bool:
+    return name_key(local_part) in geography()._by_name
 
 
 def clean_zone(codes: list[str] | None) -> list[str] | None:

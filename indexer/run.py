@@ -82,7 +82,7 @@ def replay_payloads(folder: Path) -> tuple[list[Path], list[bytes]]:
 
 def ingest(connector: Connector, session: Session, instance_dir: Path,
            paths: list[Path] | None = None, replay: Path | None = None,
-           today: dt.date | None = None) -> RunReport:
+           today: dt.date | None = None, geocoder=None) -> RunReport:
     """Run one source end to end and commit; raises RunFailed when the input is unreadable."""
     started = time.perf_counter()
     report = RunReport(connector.name)
@@ -118,7 +118,7 @@ def ingest(connector: Connector, session: Session, instance_dir: Path,
                     if offers is None:
                         continue
                     for offer in offers if isinstance(offers, list) else [offers]:
-                        s_fields, sv_fields = normalise_offer(connector.name, offer, geo, today)
+                        s_fields, sv_fields = normalise_offer(connector.name, offer, geo, today, geocoder)
                         structures.setdefault(s_fields["id"], s_fields)
                         for sv in sv_fields:
                             services[sv["id"]] = sv
@@ -158,8 +158,18 @@ def quarantine(session: Session, report: RunReport, run: SourceRun, record: RawR
 
 
 # --------------------------------------------------------------------------------------------
+def locate(commune, adresse: str | None, code_postal: str | None, lat, lon, geocoder) -> norm.PlaceFix:
+    """The point of a record: its own coordinates checked against its commune; without them, the
+    geocoded address when a geocoder is configured, else the commune's centre (flagged)."""
+    if (lat is None or lon is None) and geocoder is not None and commune is not None and adresse:
+        found = geocoder.geocode(adresse, code_postal, commune.code_insee)
+        if found is not None:
+            return norm.PlaceFix(commune.code_insee, found.latitude, found.longitude, "adresse")
+    return norm.fix_point(commune, lat, lon)
+
+
 def normalise_offer(source: str, offer: Offer, geo: Geography,
-                    today: dt.date | None = None) -> tuple[dict, list[dict]]:
+                    today: dt.date | None = None, geocoder=None) -> tuple[dict, list[dict]]:
     """Schema v1 rows (dicts of model fields) for one offer, with ids, place and score."""
     st = offer.structure
     if not st.local_id:
@@ -169,7 +179,7 @@ def normalise_offer(source: str, offer: Offer, geo: Geography,
         raise RecordError(f"nom de structure absent ou trop court : {st.nom!r}")
     structure_id = f"{source}--{st.local_id}"
     commune = norm.resolve_commune(geo, st.code_insee, st.code_postal, st.commune)
-    place = norm.fix_point(commune, st.latitude, st.longitude)
+    place = locate(commune, st.adresse, st.code_postal, st.latitude, st.longitude, geocoder)
     corrections = [place.note] if place.note else []
     siret = "".join(ch for ch in (st.siret or "") if ch.isdigit()) or None
     s_fields = {
@@ -187,14 +197,14 @@ def normalise_offer(source: str, offer: Offer, geo: Geography,
         "reseaux_porteurs": sorted(set(st.reseaux_porteurs or []) & voc.RESEAUX_PORTEURS) or None,
         "extra": _extra(st.extra, corrections),
     }
-    services = [normalise_service(source, sv, s_fields, commune, geo, today) for sv in offer.services]
+    services = [normalise_service(source, sv, s_fields, commune, geo, today, geocoder) for sv in offer.services]
     scores = [sv["score_qualite"] for sv in services if sv["score_qualite"] is not None]
     s_fields["score_qualite"] = round(sum(scores) / len(scores), 2) if scores else None
     return s_fields, services
 
 
 def normalise_service(source: str, sv: ServiceRecord, structure: dict, structure_commune,
-                      geo: Geography, today: dt.date | None) -> dict:
+                      geo: Geography, today: dt.date | None, geocoder=None) -> dict:
     if not sv.local_id:
         raise RecordError("identifiant de service manquant")
     nom = norm.clean_text(sv.nom, 150)
@@ -205,7 +215,7 @@ def normalise_service(source: str, sv: ServiceRecord, structure: dict, structure
     own_place = any([sv.adresse, sv.code_insee, sv.code_postal, sv.latitude is not None])
     if own_place:
         commune = norm.resolve_commune(geo, sv.code_insee, sv.code_postal, sv.commune) or structure_commune
-        place = norm.fix_point(commune, sv.latitude, sv.longitude)
+        place = locate(commune, sv.adresse, sv.code_postal, sv.latitude, sv.longitude, geocoder)
         adresse, complement = norm.clean_text(sv.adresse), norm.clean_text(sv.complement_adresse)
         code_postal = _postcode(sv.code_postal, commune)
         commune_nom = commune.nom if commune else norm.clean_text(sv.commune)
@@ -263,6 +273,7 @@ def _postcode(value: str | None, commune) -> str | None:
 def _extra(extra: dict | None, corrections: list[str], **more) -> dict | None:
     out = dict(extra or {})
     if corrections:
-        out["corrections"] = corrections
+        # keep the repairs a connector already noted (e.g. an unreadable coordinate) before ours
+        out["corrections"] = [*(out.get("corrections") or []), *corrections]
     out.update({k: v for k, v in more.items() if v})
     return out or None

@@ -48,10 +48,16 @@ class _Tracked:
     extra: Mapped[dict[str, Any] | None] = mapped_column(JSON)
 
 
+#: length of our ids (``<source>--<producer id>``). Producers' ids can be long: data·inclusion's
+#: merged mediation-numerique ids reach 340 characters with our prefix, and PostgreSQL enforces
+#: VARCHAR lengths (SQLite does not), so keep a wide margin.
+ID_LENGTH = 1000
+
+
 class Structure(_Place, _Tracked, Base):
     __tablename__ = "structures"
 
-    id: Mapped[str] = mapped_column(String(300), primary_key=True)
+    id: Mapped[str] = mapped_column(String(ID_LENGTH), primary_key=True)
     source: Mapped[str] = mapped_column(String(100), index=True)
     nom: Mapped[str] = mapped_column(String(300))
     date_maj: Mapped[dt.date | None] = mapped_column(Date)
@@ -61,7 +67,7 @@ class Structure(_Place, _Tracked, Base):
     accessibilite_lieu: Mapped[str | None] = mapped_column(String(2083))
     reseaux_porteurs: Mapped[list[str] | None] = mapped_column(JSON)
     score_qualite: Mapped[float | None] = mapped_column(Float)
-    cluster_id: Mapped[str | None] = mapped_column(String(300), index=True)
+    cluster_id: Mapped[str | None] = mapped_column(String(ID_LENGTH), index=True)
 
     services: Mapped[list["Service"]] = relationship(back_populates="structure", lazy="selectin",
                                                      order_by="Service.id")
@@ -70,7 +76,7 @@ class Structure(_Place, _Tracked, Base):
 class Service(_Place, _Tracked, Base):
     __tablename__ = "services"
 
-    id: Mapped[str] = mapped_column(String(300), primary_key=True)
+    id: Mapped[str] = mapped_column(String(ID_LENGTH), primary_key=True)
     source: Mapped[str] = mapped_column(String(100), index=True)
     structure_id: Mapped[str] = mapped_column(ForeignKey("structures.id"), index=True)
     nom: Mapped[str] = mapped_column(String(300))

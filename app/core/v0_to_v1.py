@@ -145,9 +145,9 @@ def v0_value(list_name: str, text: str | None) -> str | None:
     folded = _fold_label(text)
     if folded in table:
         return table[folded]
-    # labels written with their description: "Gratuit : Je peux accéder…"
+    # labels written with their description ("Gratuit : Je peux accéder…"), or singular/plural drift
     head = _fold_label(text.split(" : ")[0].split(" :")[0])
-    return table.get(head)
+    return table.get(head) or table.get(head + "s") or table.get(head.removesuffix("s"))
 
 
 # -- thématiques --------------------------------------------------------------------------------
@@ -250,7 +250,8 @@ def frais_precisions_v1(values: Iterable[str] | None) -> str | None:
 
 
 # -- mobilisation -------------------------------------------------------------------------------
-def mobilisation_v1(acc: Iterable[str] | None, benef: Iterable[str] | None) -> tuple[list[str] | None, list[str] | None]:
+def mobilisation_v1(acc: Iterable[str] | None,
+                    benef: Iterable[str] | None) -> tuple[list[str] | None, list[str] | None]:
     """(modes_mobilisation, mobilisable_par) for v0 ``modes_orientation_accompagnateur`` / ``_beneficiaire``."""
     m = mapping()
     acc, benef = _values(acc), _values(benef)
@@ -285,3 +286,72 @@ def reseaux_porteurs_v1(typologie: str | None, labels: Iterable[str] | None = No
 def v0_label(list_name: str, value: str | None) -> str | None:
     """The French label of a v0 value ("typologies-de-structures", "ML" -> "Mission Locale")."""
     return mapping().v0_label_of[list_name].get(value or "")
+
+
+# -- services a structure typologie implies -------------------------------------------------------
+TYPOLOGY_SERVICES_FILE = DATA_DIR / "typologies-services-v1.json"
+_SERVICE_KEYS = {"key", "nom", "description", "type", "thematiques", "publics", "frais", "frais_precisions",
+                 "conditions_acces", "modes_accueil", "modes_mobilisation", "mobilisable_par",
+                 "mobilisation_precisions", "zone_eligibilite"}
+
+
+@lru_cache(maxsize=1)
+def typology_services() -> dict[str, tuple[dict, ...]]:
+    """Services a v0 structure typologie offers by its mission (data/vocabularies/typologies-services-v1.json).
+
+    Checked at load: known typologie codes, unique keys, and only real v1 values.
+    """
+    raw = json.loads(TYPOLOGY_SERVICES_FILE.read_text(encoding="utf-8"))["typologies"]
+    known = set(mapping().reseaux_typologie)
+    out: dict[str, tuple[dict, ...]] = {}
+    for code, services in raw.items():
+        if code not in known:
+            raise MappingError(f"typologies-services: unknown v0 typologie {code!r}")
+        keys = [s["key"] for s in services]
+        if len(set(keys)) != len(keys):
+            raise MappingError(f"typologies-services[{code}]: duplicate keys")
+        for s in services:
+            where = f"typologies-services[{code}][{s.get('key')}]"
+            if set(s) - _SERVICE_KEYS:
+                raise MappingError(f"{where}: unknown fields {sorted(set(s) - _SERVICE_KEYS)}")
+            checks = [("thematiques", s.get("thematiques") or [], voc.THEMATIQUES),
+                      ("publics", s.get("publics") or [], voc.PUBLICS),
+                      ("type", [s["type"]] if s.get("type") else [], voc.TYPES),
+                      ("frais", [s["frais"]] if s.get("frais") else [], voc.FRAIS),
+                      ("modes_accueil", s.get("modes_accueil") or [], voc.MODES_ACCUEIL),
+                      ("modes_mobilisation", s.get("modes_mobilisation") or [], voc.MODES_MOBILISATION),
+                      ("mobilisable_par", s.get("mobilisable_par") or [], voc.PERSONNES_MOBILISATRICES),
+                      ("zone_eligibilite", [s["zone_eligibilite"]] if s.get("zone_eligibilite") else [],
+                       {"commune", "epci", "departement"})]
+            for name, values, allowed in checks:
+                bad = [v for v in values if v not in allowed]
+                if bad:
+                    raise MappingError(f"{where}.{name}: not v1 values {bad}")
+            if not s.get("thematiques") or not s.get("nom"):
+                raise MappingError(f"{where}: nom and thematiques are required")
+        out[code] = tuple(services)
+    return out
+
+
+@lru_cache(maxsize=1)
+def _name_rules() -> tuple[frozenset, tuple[re.Pattern, ...], tuple[tuple[re.Pattern, str], ...]]:
+    raw = json.loads(TYPOLOGY_SERVICES_FILE.read_text(encoding="utf-8"))["typologie_from_name"]
+    known = set(mapping().reseaux_typologie)
+    rules = []
+    for pattern, code in raw["rules"]:
+        if code not in known:
+            raise MappingError(f"typologie_from_name: unknown v0 typologie {code!r}")
+        rules.append((re.compile(pattern), code))
+    return frozenset(raw["applies_when"]), tuple(re.compile(p) for p in raw["unless"]), tuple(rules)
+
+
+def typologie_from_name(nom: str | None, typologie: str | None) -> str | None:
+    """The typologie a structure's name states ("Mission locale …" -> "ML") when the declared one
+    is missing or generic (ASSO, Autre, EPCI…); None otherwise."""
+    applies_when, unless, rules = _name_rules()
+    if typologie not in applies_when or not nom:
+        return None
+    folded = _fold_label(nom)
+    if any(pattern.search(folded) for pattern in unless):
+        return None
+    return next((code for pattern, code in rules if pattern.search(folded)), None)
