@@ -8,7 +8,7 @@ WORKERS ?= 2
 
 include mk/*.mk
 
-.PHONY: install assets run serve test test-fast bench docs-config clean
+.PHONY: install assets run serve test test-fast bench docs-config clean migrate
 
 install: $(VENV)/.installed
 $(VENV)/.installed: setup.cfg pyproject.toml
@@ -36,6 +36,10 @@ test: install assets
 	status=0; $(BIN)/pytest $(PYTEST_ARGS) || status=$$?; \
 	if [ -n "$$CI" ]; then bash scripts/opensearch.sh stop || true; bash scripts/postgres.sh stop || true; fi; \
 	exit $$status
+
+## make migrate: bring REPERES_DATABASE_URL's database to the latest schema
+migrate: install
+	$(BIN)/alembic upgrade head
 
 bench: install
 	$(BIN)/python -m benchmarks.run

@@ -1,1 +1,2 @@
-"""Further benchmark sections (ingestion, OpenSearch, PostGIS reference, HTTP, web, gaps)."""
+"""Further benchmark sections, registered by import (see benchmarks/run.py)."""
+import benchmarks.postgis_reference  # noqa: F401  (search.postgis_reference)

@@ -169,6 +169,7 @@ def clean_zone(codes: list[str] | None) -> list[str] | None:
 def clean_text(value, max_len: int | None = None) -> str | None:
     if value is None:
         return None
+    value = str(value).replace("\x00", "")  # PostgreSQL refuses NUL in text
     text = re.sub(r"[ \t]+", " ", str(value)).strip()
     if not text or text.lower() in {"null", "none", "nan", "\\n", "-"}:
         return None

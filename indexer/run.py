@@ -10,18 +10,20 @@ import hashlib
 import json
 import logging
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from sqlalchemy.orm import Session
 
 from app.core import vocabularies as voc
 from app.core.geo import Geography, geography
-from app.core.models import QuarantinedRow, SourceRun, utcnow
+from sqlalchemy import String
+
+from app.core.models import QuarantinedRow, Service, SourceRun, Structure, utcnow
 from indexer import normalise as norm
 from indexer.connectors.base import Connector
 from indexer.quality import service_score
-from indexer.records import Offer, RawRecord, RecordError, ServiceRecord, StructureRecord, UnreadableInput
+from indexer.records import Offer, RawRecord, RecordError, ServiceRecord, UnreadableInput
 from indexer.store import upsert_source
 
 log = logging.getLogger(__name__)
@@ -154,7 +156,7 @@ def quarantine(session: Session, report: RunReport, run: SourceRun, record: RawR
     report.reasons[reason.split(" :")[0][:80]] = report.reasons.get(reason.split(" :")[0][:80], 0) + 1
     raw = record.raw_text if record.raw_text is not None else json.dumps(record.data, ensure_ascii=False, default=str)
     session.add(QuarantinedRow(source=run.source, run_id=run.id, row_number=record.row_number,
-                               reason=reason, raw=raw[:20000]))
+                               reason=reason.replace("\x00", "\\x00"), raw=raw.replace("\x00", "\\x00")[:20000]))
 
 
 # --------------------------------------------------------------------------------------------
@@ -198,6 +200,9 @@ def normalise_offer(source: str, offer: Offer, geo: Geography,
         "extra": _extra(st.extra, corrections),
     }
     services = [normalise_service(source, sv, s_fields, commune, geo, today, geocoder) for sv in offer.services]
+    check_lengths(Structure, s_fields)
+    for sv in services:
+        check_lengths(Service, sv)
     scores = [sv["score_qualite"] for sv in services if sv["score_qualite"] is not None]
     s_fields["score_qualite"] = round(sum(scores) / len(scores), 2) if scores else None
     return s_fields, services
@@ -259,6 +264,22 @@ def normalise_service(source: str, sv: ServiceRecord, structure: dict, structure
     fields["score_qualite"] = score
     fields["extra"] = _extra(sv.extra, corrections, criteres_qualite=criteria)
     return fields
+
+
+def _limits(model) -> dict[str, int]:
+    return {c.key: c.type.length for c in model.__table__.columns
+            if isinstance(c.type, String) and c.type.length}
+
+
+_LIMITS = {Structure: _limits(Structure), Service: _limits(Service)}
+
+
+def check_lengths(model, fields: dict) -> None:
+    """PostgreSQL enforces column lengths (SQLite does not): refuse the record, not the run."""
+    for key, limit in _LIMITS[model].items():
+        value = fields.get(key)
+        if isinstance(value, str) and len(value) > limit:
+            raise RecordError(f"{key} trop long ({len(value)} caractères, maximum {limit})")
 
 
 def _postcode(value: str | None, commune) -> str | None:

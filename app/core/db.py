@@ -31,8 +31,13 @@ def engine_for(url: str) -> Engine:
 
 
 def create_schema(engine: Engine) -> None:
-    """Create missing tables (Alembic migrations take over for existing databases)."""
-    Base.metadata.create_all(engine)
+    """Bring the database to the latest migration (a create_all database is stamped at 0001 first)."""
+    if engine.url.get_backend_name() == "sqlite" and engine.url.database in (None, "", ":memory:"):
+        Base.metadata.create_all(engine)  # a private in-memory database: nothing to migrate
+        return
+    from app.core.migrate import upgrade_database
+
+    upgrade_database(engine.url.render_as_string(hide_password=False))
 
 
 @lru_cache(maxsize=8)
