@@ -150,6 +150,43 @@ def settings(markdown: bool) -> None:
         click.echo(f"REPERES_{key.upper()}={value if value is not None else ''}")
 
 
+@main.command()
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--mapping", "mapping_path", required=True,
+              type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="Correspondance YAML du tableur (ex. data/mappings/exemple-departement.yaml).")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
+              help="Rapport lisible (text) ou JSON (une entrée par problème : ligne, colonne, valeur, message).")
+def validate(file: Path, mapping_path: Path, fmt: str) -> None:
+    """Valider un tableur CSV ou XLSX ligne par ligne avant de l'ingérer (messages en français)."""
+    import json
+
+    from indexer.validate import validate_file
+
+    report = validate_file(file, mapping_path)
+    if fmt == "json":
+        click.echo(json.dumps(report.to_dict(), ensure_ascii=False, indent=2, default=str))
+    else:
+        click.echo(report.as_text())
+    sys.exit(1 if report.erreurs else 0)
+
+
+@main.command("export-hsds")
+@click.argument("output", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--source", "sources", multiple=True, help="Limiter à ces sources (répétable).")
+@click.option("--departement", "departements", multiple=True, help="Limiter à ces départements (répétable).")
+def export_hsds_command(output: Path, sources: tuple[str, ...], departements: tuple[str, ...]) -> None:
+    """Exporter les services non retirés au format Open Referral HSDS 3.0 (JSON)."""
+    from indexer.exporters.hsds import export_hsds, write_package
+
+    settings = _settings()
+    _prepare(settings)
+    with session_scope(settings.database_url) as session:
+        package = export_hsds(session, list(sources) or None, list(departements) or None)
+    write_package(package, output)
+    click.echo(", ".join(f"{r['name']} {len(r['data'])}" for r in package["resources"]))
+
+
 def data_fingerprint(data_dir: Path) -> str:
     """Content hash of the bundled data and of the code that shapes stored offers."""
     digest = hashlib.sha256()

@@ -295,7 +295,8 @@ class EmbeddedBackend(SearchBackend):
             idx = np.sort(sorted_idx[first])
 
         facets = self._facets(ix, idx) if plan.facets else {}
-        dist_key = np.where(np.isnan(distance[idx]), np.inf, distance[idx])
+        # metre precision: services at the same place tie, and ties go to the id (as OpenSearch does)
+        dist_key = np.where(np.isnan(distance[idx]), np.inf, np.round(distance[idx], 3))
         if plan.order == "relevance":
             best = text[idx].max() if len(idx) else 0.0
             text_norm = text[idx] / best if best > 0 else np.zeros(len(idx))

@@ -67,7 +67,8 @@ TEXT_MODES = ("stems", "french")
 _DISTANCE_KM = """
 if (!doc['onsite'].value || doc['location'].size() == 0) { return params.none; }
 double d = doc['location'].arcDistance(params.lat, params.lon) / 1000.0;
-return d <= params.r ? d : params.none;
+// metre precision, as the embedded backend sorts: equal places tie, and ties go to the id
+return d <= params.r ? Math.round(d * 1000.0) / 1000.0 : params.none;
 """
 
 # Similarity of ``text_all``: the raw frequency of a term or phrase. The field holds the names ×3,

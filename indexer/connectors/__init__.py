@@ -14,6 +14,11 @@ from indexer.connectors.base import Connector
 MODULES = (
     "data_inclusion",
     "france_services",
+    "lheo",
+    "aides_jeunes",  # aides-jeunes and mobiville
+    "soliguide",
+    "csv_mapping",  # "csv": the Aveyron example spreadsheet
+    "hsds",  # no default file (import with --file)
 )
 
 
