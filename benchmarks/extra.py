@@ -1,2 +1,3 @@
 """Further benchmark sections, registered by import (see benchmarks/run.py)."""
 import benchmarks.postgis_reference  # noqa: F401  (search.postgis_reference)
+import benchmarks.sections  # noqa: F401,E402  (search.opensearch, ingest, http)

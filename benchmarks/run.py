@@ -86,11 +86,13 @@ def main() -> None:
     parser.add_argument("--only", nargs="*", help="sections to run (default: all)")
     args = parser.parse_args()
     import benchmarks.extra  # noqa: F401  (registers the other sections)
+    from benchmarks import run as registry  # under ``python -m`` this file is also __main__
+
 
     results = json.loads(RESULTS.read_text()) if RESULTS.exists() else {}
     with tempfile.TemporaryDirectory(prefix="reperes-bench-") as workdir:
         context = {"workdir": workdir}
-        for name, fn in SECTIONS.items():
+        for name, fn in registry.SECTIONS.items():
             if args.only and not any(name.startswith(o) for o in args.only):
                 continue
             print(f"== {name}", flush=True)

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Callable
 
 
 class RecordError(ValueError):
@@ -20,7 +20,11 @@ class RawRecord:
 
     row_number: int | None
     data: Any
-    raw_text: str | None = None
+    #: the record as read, or a function returning it (computed only if the record is quarantined)
+    raw_text: str | Callable[[], str] | None = None
+
+    def raw(self) -> str | None:
+        return self.raw_text() if callable(self.raw_text) else self.raw_text
 
 
 @dataclass

@@ -154,7 +154,9 @@ def ingest(connector: Connector, session: Session, instance_dir: Path,
 def quarantine(session: Session, report: RunReport, run: SourceRun, record: RawRecord, reason: str) -> None:
     report.quarantined += 1
     report.reasons[reason.split(" :")[0][:80]] = report.reasons.get(reason.split(" :")[0][:80], 0) + 1
-    raw = record.raw_text if record.raw_text is not None else json.dumps(record.data, ensure_ascii=False, default=str)
+    raw = record.raw()
+    if raw is None:
+        raw = json.dumps(record.data, ensure_ascii=False, default=str)
     session.add(QuarantinedRow(source=run.source, run_id=run.id, row_number=record.row_number,
                                reason=reason.replace("\x00", "\\x00"), raw=raw.replace("\x00", "\\x00")[:20000]))
 

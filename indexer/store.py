@@ -5,10 +5,10 @@ Bulk statements (executemany), not one ORM object per row: ingestion is dominate
 from __future__ import annotations
 
 import hashlib
-import json
 from dataclasses import dataclass
 from typing import Any, Iterable
 
+import orjson
 from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
@@ -18,8 +18,8 @@ CHUNK = 500
 
 
 def content_hash(fields: dict[str, Any]) -> str:
-    payload = json.dumps(fields, sort_keys=True, default=str, ensure_ascii=False)
-    return hashlib.sha256(payload.encode("utf-8")).hexdigest()
+    payload = orjson.dumps(fields, option=orjson.OPT_SORT_KEYS | orjson.OPT_NON_STR_KEYS, default=str)
+    return hashlib.sha256(payload).hexdigest()
 
 
 @dataclass

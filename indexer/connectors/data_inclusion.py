@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from functools import partial
 import re
 from typing import Any, Iterable
 
@@ -78,20 +79,20 @@ class DataInclusionConnector(Connector):
         flavour = _flavour(data)
         if flavour == "reunion-structures":
             self._reunion_structures = {str(r.get("ID") or "").strip(): r for r in data if isinstance(r, dict)}
-            return [RawRecord(i, {"kind": flavour, "row": r}, _dump(r)) for i, r in enumerate(data, 1)]
+            return [RawRecord(i, {"kind": flavour, "row": r}, partial(_dump, r)) for i, r in enumerate(data, 1)]
         if flavour == "reunion-services":
             structures, self._reunion_structures = self._reunion_structures, {}
             self._recent_structure_ids = {f"{_text(r.get('Source'))}--{_text(r.get('Structure ID'))}"
                                           for r in data if isinstance(r, dict)}
             return [RawRecord(i, {"kind": flavour, "row": r,
                                   "structure": structures.get(_text(r.get("Structure ID")) or "")
-                                  if isinstance(r, dict) else None}, _dump(r))
+                                  if isinstance(r, dict) else None}, partial(_dump, r))
                     for i, r in enumerate(data, 1)]
         if flavour == "v0-structures":
             recent, self._recent_structure_ids = self._recent_structure_ids, set()
             return [RawRecord(i, {"kind": flavour, "row": r,
                                   "superseded": isinstance(r, dict)
-                                  and f"{_text(r.get('source'))}--{_text(r.get('id'))}" in recent}, _dump(r))
+                                  and f"{_text(r.get('source'))}--{_text(r.get('id'))}" in recent}, partial(_dump, r))
                     for i, r in enumerate(data, 1)]
         return self._parse_v1(flavour, data)
 
@@ -99,7 +100,7 @@ class DataInclusionConnector(Connector):
         records: list[RawRecord] = []
         if flavour == "v1-structures":
             self._v1_structures = {_text(s.get("id")) or "": s for s in data if isinstance(s, dict)}
-            return [RawRecord(i, {"kind": "v1", "structure": s, "service": None}, _dump(s))
+            return [RawRecord(i, {"kind": "v1", "structure": s, "service": None}, partial(_dump, s))
                     for i, s in enumerate(data, 1)]
         if flavour == "v1-bundle":
             structures = {_text(s.get("id")) or "": s for s in data.get("structures") or [] if isinstance(s, dict)}
@@ -108,10 +109,10 @@ class DataInclusionConnector(Connector):
             for i, sv in enumerate(services, 1):
                 sid = (_text(sv.get("structure_id")) or "") if isinstance(sv, dict) else ""
                 used.add(sid)
-                records.append(RawRecord(i, {"kind": "v1", "structure": structures.get(sid), "service": sv}, _dump(sv)))
+                records.append(RawRecord(i, {"kind": "v1", "structure": structures.get(sid), "service": sv}, partial(_dump, sv)))
             for j, (sid, st) in enumerate(structures.items(), len(services) + 1):
                 if sid not in used:
-                    records.append(RawRecord(j, {"kind": "v1", "structure": st, "service": None}, _dump(st)))
+                    records.append(RawRecord(j, {"kind": "v1", "structure": st, "service": None}, partial(_dump, st)))
             return records
         if flavour == "v1-items":
             items = data["items"]
@@ -124,7 +125,7 @@ class DataInclusionConnector(Connector):
             if isinstance(sv, dict):
                 embedded = sv.get("structure")
                 st = embedded if isinstance(embedded, dict) else known.get(_text(sv.get("structure_id")) or "")
-            records.append(RawRecord(i, {"kind": "v1", "structure": st, "service": sv}, _dump(item)))
+            records.append(RawRecord(i, {"kind": "v1", "structure": st, "service": sv}, partial(_dump, item)))
         return records
 
     # -- to_offer -------------------------------------------------------------------------------
