@@ -30,7 +30,7 @@ run: install assets
 
 ## make test: set up and run every test (the CI entry point), with a real OpenSearch node and
 ## PostgreSQL started here; under CI they are stopped afterwards.
-test: install assets
+test: install assets browser
 	bash scripts/opensearch.sh start
 	bash scripts/postgres.sh start
 	status=0; $(BIN)/pytest $(PYTEST_ARGS) || status=$$?; \

@@ -58,7 +58,8 @@ def _seed_rows(settings, index_path: Path, ids: set[str]) -> int:
             session.add(Service(
                 id=sid, source=sid.split("--")[0], structure_id=structure_id, nom=f"Service {sid}",
                 description="Un service synthétique pour mesurer la page de résultats.",
-                date_maj=dt.date.fromisoformat(date_maj) if date_maj else None, type=(by_field.get("type") or [None])[0],
+                date_maj=dt.date.fromisoformat(date_maj) if date_maj else None,
+                type=(by_field.get("type") or [None])[0],
                 thematiques=by_field.get("th"), frais=(by_field.get("frais") or [None])[0],
                 publics=by_field.get("pub"), modes_accueil=by_field.get("mode"), zone_eligibilite=by_field.get("zone"),
                 code_insee=commune, commune="Commune", latitude=lat, longitude=lon,
@@ -84,9 +85,11 @@ def bench_web_results(args, context) -> dict:
     urls = _urls(min(args.queries, 300))
 
     # The pages' services get database rows (the search itself never reads the database).
-    from app.web.criteria import Criteria
-    from werkzeug.datastructures import MultiDict
     from urllib.parse import parse_qsl, urlsplit
+
+    from werkzeug.datastructures import MultiDict
+
+    from app.web.criteria import Criteria
 
     wanted: set[str] = set()
     with app.test_request_context():

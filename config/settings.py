@@ -61,9 +61,33 @@ SETTINGS: tuple[Setting, ...] = (
             "(`https://api-adresse.data.gouv.fr`). Empty (default) = offline: the commune's centre is used "
             "and marked as such."),
     Setting("REPERES_GEOCODER_TIMEOUT", float, 10.0, "Seconds before a geocoding request is abandoned."),
+    Setting("REPERES_MAP_TILES_URL", str, None,
+            "Tile URL template for the results map in production (e.g. `https://{s}.tile.example.org/{z}/{x}/{y}.png`); "
+            "unset = no tiles: the map is drawn from the bundled département and commune outlines. "
+            "Its host is added to the pages' Content-Security-Policy `img-src`."),
+    Setting("REPERES_FEEDBACK_EMAIL", str, None,
+            "Address offered on « Signaler une erreur » pages (a mailto with the fiche's link); "
+            "unset = only the producer's own fiche is offered."),
     Setting("REPERES_SECRET_KEY", str, None,
             "Flask secret key (sessions, CSRF). Default: a random key per process, fine for a single process only."),
     Setting("REPERES_LOG_LEVEL", str, "INFO", "Python logging level of the app and the indexer."),
+    # -- coordinators' space (/coordination, docs/coordination.md) --------------------------------
+    Setting("REPERES_COVERAGE_THRESHOLD_KM", float, 20.0,
+            "Coverage maps: default distance beyond which a commune is a « zone blanche » for a need "
+            "(adjustable on the page)."),
+    Setting("REPERES_LOGIN_RATE_LIMIT", int, 5,
+            "Failed logins allowed per client address and e-mail within `REPERES_LOGIN_RATE_WINDOW_MINUTES`; "
+            "further attempts get a 429 until the window has passed."),
+    Setting("REPERES_LOGIN_RATE_WINDOW_MINUTES", int, 15, "Window of the login rate limit, in minutes."),
+    Setting("REPERES_SESSION_COOKIE_SECURE", bool, True,
+            "Send the session cookie over HTTPS only. Browsers accept it on http://localhost too; set "
+            "`false` only to try the coordinators' space over plain HTTP on another host."),
+    Setting("REPERES_DEMAND_LOW_RESULTS", int, 3,
+            "Demand signals: a search with at most this many results counts as a low-result search."),
+    Setting("REPERES_SEARCH_LOG_RETENTION_DAYS", int, 730,
+            "Demand log: rows older than this many days are deleted."),
+    Setting("REPERES_UPLOAD_MAX_MB", int, 20,
+            "Largest producer file (CSV/XLSX) an admin may upload for validation, in megabytes."),
 )
 
 _BY_NAME = {s.name: s for s in SETTINGS}

@@ -1,6 +1,7 @@
 """Routes of ``/api/v1``: thin views — validate with a schema, call a service, serialise."""
 from __future__ import annotations
 
+from flask import request
 from flask.views import MethodView
 from flask_smorest import Blueprint, abort
 
@@ -17,6 +18,14 @@ blp = Blueprint("api_v1", __name__, url_prefix="/api/v1",
                 description="Offre d'insertion au schéma data·inclusion v1.")
 
 DOC_NAMES = sorted([*voc.VOCABULARIES, "leviers"])
+
+
+@blp.before_request
+def _refuse_nul_characters():
+    """PostgreSQL refuses NUL in text: name the field in a 422 instead of failing in the database."""
+    bad = sorted({key for key, value in request.args.items(multi=True) if "\x00" in key + value})
+    if bad:
+        abort(422, errors={"query": {key.replace("\x00", "") or "?": ["Caractère nul interdit."] for key in bad}})
 
 
 def _size(args) -> int:

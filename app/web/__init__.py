@@ -1,64 +1,91 @@
-"""Server-rendered French pages (minimal for now: home and results)."""
+"""Server-rendered French pages (DSFR): search, results with map and facets, service and structure
+pages, the adviser's selection (browser-side, printable, PDF), and the public catalogue.
+
+Pages work without JavaScript; ``static/reperes.js`` adds autocomplete, "autour de moi" and the
+selection, ``static/carte.js`` the Leaflet map. No inline script: a Content-Security-Policy header
+is set on every page (see :func:`security_headers`).
+"""
 from __future__ import annotations
 
-from flask import Blueprint, abort, render_template, request
+from urllib.parse import urlsplit
 
-from app import services
+from flask import Blueprint, current_app, request
+
 from app.core import vocabularies as voc
-from app.core.geo import geography
-from app.search import SearchQuery
+from app.web import text
 
 bp = Blueprint("web", __name__, template_folder="templates", static_folder="static",
                static_url_path="/static/web")
 
-PAGE_SIZE = 20
+
+def setting(name: str, default=None):
+    """A ``REPERES_*`` setting that may not be declared yet (``map_tiles_url``, ``feedback_email``)."""
+    values = getattr(current_app.config["REPERES"], "values", {})
+    return values.get(name, default) or default
+
+
+def tiles_url() -> str | None:
+    url = setting("map_tiles_url")
+    return url if url and url.startswith(("https://", "http://")) else None
 
 
 @bp.app_context_processor
-def _vocabularies():
-    return {"voc": voc, "leviers": voc.leviers()}
+def _globals():
+    return {"voc": voc, "leviers": voc.leviers(), "tiles_url": tiles_url()}
 
 
-@bp.get("/")
-def home():
-    return render_template("accueil.html")
+@bp.app_template_filter("riche")
+def _rich(value):
+    return text.rich(value)
 
 
-@bp.get("/recherche")
-def recherche():
-    lieu = (request.args.get("lieu") or request.args.get("code_commune") or "").strip()
-    levier_value = request.args.get("levier") or ""
-    q = (request.args.get("q") or "").strip()[:300] or None
-    try:
-        page = max(1, min(int(request.args.get("page", 1)), 10_000))
-    except ValueError:
-        page = 1
-    errors = []
-    commune = geography().resolve(lean_place(lieu)) if lieu else None
-    if lieu and commune is None:
-        errors.append(f"Commune introuvable : « {lieu} ». Essayez un nom de commune ou un code postal.")
-    levier = voc.levier(levier_value) if levier_value else None
-    thematiques = tuple(t for t in request.args.getlist("thematiques") if t in voc.THEMATIQUES | voc.CATEGORIES)
-    if levier:
-        thematiques += levier.thematiques
-    result = rows = None
-    if not errors and (commune or q or thematiques):
-        place = services.place_for(commune.code_insee, None, None) if commune else None
-        query = SearchQuery(q=q, thematiques=thematiques, place=place, page=page, size=PAGE_SIZE,
-                            rayon_km=services.settings().default_radius_km)
-        result, rows = services.search(query)
-    return render_template("resultats.html", lieu=lieu, commune=commune, levier=levier, q=q or "",
-                           result=result, rows=rows, page=page, page_size=PAGE_SIZE, errors=errors), \
-        (400 if errors else 200)
+@bp.app_template_filter("texte")
+def _plain(value, limit=None):
+    return text.plain(value, limit)
 
 
-@bp.get("/services/<path:service_id>")
-def service(service_id: str):
-    found = services.get_service(service_id)
-    if found is None:
-        abort(404)
-    return render_template("service.html", service=found)
+@bp.app_template_filter("date_fr")
+def _date_fr(value):
+    return text.date_fr(value)
 
 
-def lean_place(text: str) -> str:
-    return text[:120]
+@bp.app_template_filter("telephone")
+def _phone(value):
+    return text.phone(value)
+
+
+@bp.app_template_filter("url_sure")
+def _safe_url(value):
+    return text.safe_url(value)
+
+
+def content_security_policy() -> str:
+    img = ["'self'", "data:"]
+    tiles = tiles_url()
+    if tiles:
+        parts = urlsplit(tiles.replace("{s}", "a"))
+        host = parts.netloc.replace("a.", "*.", 1) if "{s}" in tiles else parts.netloc
+        img.append(f"{parts.scheme}://{host}")
+    return "; ".join([
+        "default-src 'self'", "script-src 'self'", "style-src 'self'", f"img-src {' '.join(img)}",
+        "font-src 'self'", "connect-src 'self'", "object-src 'none'", "base-uri 'self'",
+        "form-action 'self'", "frame-ancestors 'none'",
+    ])
+
+
+@bp.after_app_request
+def security_headers(response):
+    """CSP on this blueprint's pages and on the 404 page (not on /api, whose Swagger UI page has an
+    inline script, nor on other blueprints, which set their own headers), and a day of cache on
+    static files."""
+    path = request.path
+    ours = request.blueprint == "web" or (request.blueprint is None and not path.startswith("/api/"))
+    if ours and response.mimetype in {"text/html", "application/pdf"}:
+        response.headers.setdefault("Content-Security-Policy", content_security_policy())
+        response.headers.setdefault("X-Frame-Options", "DENY")
+    if path.startswith("/static/"):
+        response.headers["Cache-Control"] = "public, max-age=86400"
+    return response
+
+
+from app.web import pages  # noqa: E402,F401  (registers the routes)
