@@ -43,6 +43,11 @@ def create_app(settings: Settings | None = None) -> Flask:
     register_api(app)
     app.register_blueprint(web_bp)
 
+    # coordinators' space (/coordination): Flask-Login, Flask-WTF CSRF, session cookie, blueprint
+    from app.coordination import init_coordination
+
+    init_coordination(app)
+
     @app.get("/healthz")
     def healthz():
         search = app.extensions["reperes.search"].health()

@@ -8,6 +8,7 @@ from flask import current_app
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from app.coordination.demand import record_search
 from app.core.db import session_scope
 from app.core.geo import Commune, geography
 from app.core.models import Service, SourceRun, Structure
@@ -48,6 +49,7 @@ class Page:
 def search(query: SearchQuery) -> tuple[SearchResult, dict[str, Service]]:
     """Run a search and load the services of the page (with their structures)."""
     result = backend().search(query)
+    record_search(query, result)  # demand signals for coordinators, no personal data (app/coordination/demand.py)
     ids = [h.id for h in result.hits]
     with session_scope(settings().database_url) as session:
         rows = session.scalars(select(Service).where(Service.id.in_(ids))).unique().all() if ids else []

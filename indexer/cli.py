@@ -234,5 +234,11 @@ def bootstrap() -> None:
     stamp.write_text(current)
 
 
+# -- coordinators' space: `reperes users create|list|disable|enable|role|password` (app/coordination/cli.py)
+from app.coordination.cli import users as _users  # noqa: E402
+
+main.add_command(_users)
+
+
 if __name__ == "__main__":
     main()

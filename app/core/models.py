@@ -155,3 +155,4 @@ class QuarantinedRow(Base):
     reason: Mapped[str] = mapped_column(Text)
     raw: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+from app.core import models_coordination  # noqa: E402,F401  (coordinators' tables in Base.metadata)
