@@ -12,7 +12,7 @@
 # loaded from the classpath. See docs/opensearch-node.md.
 #
 # Environment:
-#   REPERES_OPENSEARCH_PORT       HTTP port (default 9201)
+#   REPERES_OPENSEARCH_PORT       HTTP port (default 9201; 9201–9299: the runner scans no higher)
 #   REPERES_OPENSEARCH_HEAP       heap size for -Xms/-Xmx (default 512m)
 #   REPERES_OPENSEARCH_JAVA_HOME  JDK to use (else OPENSEARCH_JAVA_HOME,
 #                                 JAVA_HOME, then `java` on PATH); 11–21 for 2.x
@@ -51,8 +51,8 @@ die() { log "ERROR: $*"; exit 1; }
 now() { date +%s.%N; }
 elapsed() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.1f", b - a }'; }
 
-if ! [[ "$PORT" =~ ^[0-9]+$ ]] || (( PORT < 2 || PORT > 65535 )); then
-  die "REPERES_OPENSEARCH_PORT must be a port number (got '$PORT')"
+if ! [[ "$PORT" =~ ^[0-9]+$ ]] || (( PORT < 9201 || PORT > 9299 )); then
+  die "REPERES_OPENSEARCH_PORT must be between 9201 and 9299 (the runner scans no higher; got '$PORT')"
 fi
 [[ "$HEAP" =~ ^[0-9]+[kKmMgG]?$ ]] \
   || die "REPERES_OPENSEARCH_HEAP must be a JVM size such as 512m or 1g (got '$HEAP')"
