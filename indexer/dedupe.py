@@ -1,18 +1,23 @@
 """Cross-source deduplication of structures: clusters, never merges (data·inclusion's policy).
 
 Two live structures of different sources are the same place when they share a SIRET, or when
-they are close and alike: same phone within 5 km, or names alike (rapidfuzz token ratio ≥ 90
-after removing generic words) within 1.5 km. Every member keeps its source and its services;
+they are close and alike: same phone within 5 km, or names alike (rapidfuzz token-set ratio ≥ 90
+after removing little words) within 1.5 km. Every member keeps its source and its services;
 ``exclure_doublons`` shows the best one of each cluster.
+
+Pairs are found by blocking, never by comparing everything: SIRET and phone by hash join, names
+inside ~2 km grid cells with rapidfuzz's vectorised ``cdist`` (many structures of national lists
+sit on the same commune centre, which a pairwise loop would make quadratic in Python).
 """
 from __future__ import annotations
 
 import re
 from collections import defaultdict
 
-from rapidfuzz import fuzz
+import numpy as np
+from rapidfuzz import fuzz, process
 from sqlalchemy import select, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, noload
 
 from app.core.geo import haversine_km
 from app.core.models import Structure
@@ -21,6 +26,7 @@ from app.core.text import fold
 NAME_THRESHOLD = 90
 NAME_KM = 1.5
 PHONE_KM = 5.0
+CELL_DEG = 0.02  # ≈ 2.2 km of latitude: with the 3×3 neighbourhood, covers NAME_KM everywhere in France
 _GENERIC = re.compile(r"\b(la|le|les|de|du|des|d|l|et|a|au|aux|en)\b")
 
 
@@ -48,7 +54,7 @@ class _UnionFind:
 
 
 def same_place(a: Structure, b: Structure) -> str | None:
-    """Why two structures are the same place, or None."""
+    """Why two structures are the same place, or None (the rule, pair by pair)."""
     if a.source == b.source:
         return None
     if a.siret and a.siret == b.siret:
@@ -63,40 +69,70 @@ def same_place(a: Structure, b: Structure) -> str | None:
     return None
 
 
+def _near(a: Structure, b: Structure, km: float) -> bool:
+    return (a.latitude is not None and b.latitude is not None
+            and haversine_km(a.latitude, a.longitude, b.latitude, b.longitude) <= km)
+
+
+def candidate_pairs(rows: list[Structure]) -> dict[tuple[str, str], str]:
+    """(id, id) -> rule, for every pair of structures of different sources that match a rule."""
+    found: dict[tuple[str, str], str] = {}
+
+    def add(a: Structure, b: Structure, rule: str) -> None:
+        if a.source != b.source:
+            key = (a.id, b.id) if a.id < b.id else (b.id, a.id)
+            found.setdefault(key, rule)
+
+    for field, rule, km in (("siret", "siret", None), ("telephone", "telephone", PHONE_KM)):
+        groups: dict[str, list[Structure]] = defaultdict(list)
+        for s in rows:
+            value = getattr(s, field)
+            if value:
+                groups[value].append(s)
+        for group in groups.values():
+            if len(group) > 200:  # a switchboard number shared by a whole network: not a place
+                continue
+            for i, a in enumerate(group):
+                for b in group[i + 1:]:
+                    if km is None or _near(a, b, km):
+                        add(a, b, rule)
+
+    cells: dict[tuple[int, int], list[int]] = defaultdict(list)
+    located = [s for s in rows if s.latitude is not None and s.longitude is not None]
+    keys = [name_key(s.nom) for s in located]
+    for i, s in enumerate(located):
+        cells[(int(s.latitude // CELL_DEG), int(s.longitude // CELL_DEG))].append(i)
+    for (cy, cx), members in cells.items():
+        neighbours = [j for dy in (-1, 0, 1) for dx in (-1, 0, 1) for j in cells.get((cy + dy, cx + dx), [])]
+        scores = process.cdist([keys[i] for i in members], [keys[j] for j in neighbours],
+                               scorer=fuzz.token_set_ratio, score_cutoff=NAME_THRESHOLD, dtype=np.uint8)
+        for mi, ni in zip(*np.nonzero(scores)):
+            a, b = located[members[mi]], located[neighbours[ni]]
+            if a.id < b.id and _near(a, b, NAME_KM):
+                add(a, b, "nom")
+    return found
+
+
 def cluster_structures(session: Session) -> dict[str, int]:
     """Recompute ``cluster_id`` for every live structure; returns counts per matching rule."""
-    rows = list(session.scalars(select(Structure).where(Structure.retired_at.is_(None))))
+    rows = list(session.scalars(select(Structure).where(Structure.retired_at.is_(None))
+                                .options(noload(Structure.services))))
     uf = _UnionFind()
     rules: dict[str, int] = defaultdict(int)
-    by_siret: dict[str, list[Structure]] = defaultdict(list)
-    by_cell: dict[tuple[int, int], list[Structure]] = defaultdict(list)
-    for s in rows:
-        if s.siret:
-            by_siret[s.siret].append(s)
-        if s.latitude is not None and s.longitude is not None:
-            by_cell[(int(s.latitude * 20), int(s.longitude * 20))].append(s)  # ~5 km cells
-    pairs: set[tuple[str, str]] = set()
-    for group in by_siret.values():
-        pairs.update((a.id, b.id) for i, a in enumerate(group) for b in group[i + 1:])
-    index = {s.id: s for s in rows}
-    for (cy, cx), members in by_cell.items():
-        neighbours = [t for dy in (-1, 0, 1) for dx in (-1, 0, 1) for t in by_cell.get((cy + dy, cx + dx), [])]
-        for a in members:
-            for b in neighbours:
-                if a.id < b.id:
-                    pairs.add((a.id, b.id))
-    for a_id, b_id in pairs:
-        why = same_place(index[a_id], index[b_id])
-        if why:
-            rules[why] += 1
-            uf.union(a_id, b_id)
+    for (a_id, b_id), rule in candidate_pairs(rows).items():
+        rules[rule] += 1
+        uf.union(a_id, b_id)
     clusters: dict[str, list[str]] = defaultdict(list)
     for s in rows:
         clusters[uf.find(s.id)].append(s.id)
-    session.execute(update(Structure).values(cluster_id=None))
+    # no identity-map synchronisation: with thousands of loaded rows it would cost minutes
+    plain = {"synchronize_session": False}
+    session.execute(update(Structure).values(cluster_id=None), execution_options=plain)
     for root, members in clusters.items():
         if len(members) > 1:
-            session.execute(update(Structure).where(Structure.id.in_(members)).values(cluster_id=root))
+            for i in range(0, len(members), 500):
+                session.execute(update(Structure).where(Structure.id.in_(members[i:i + 500]))
+                                .values(cluster_id=root), execution_options=plain)
     session.commit()
     rules["clusters"] = sum(1 for m in clusters.values() if len(m) > 1)
     return dict(rules)

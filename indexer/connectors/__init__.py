@@ -19,6 +19,10 @@ MODULES = (
     "soliguide",
     "csv_mapping",  # "csv": the Aveyron example spreadsheet
     "hsds",  # no default file (import with --file)
+    "mediation_numerique",  # aidants-connect (2024), conseillers-numeriques (2023)
+    "france_travail",  # france-travail-agences (2019)
+    "siae",  # siae, geiq (2019)
+    "annuaire_service_public",  # service-public (2019)
 )
 
 
