@@ -17,7 +17,7 @@ from collections import defaultdict
 import numpy as np
 from rapidfuzz import fuzz, process
 from sqlalchemy import select, update
-from sqlalchemy.orm import Session, noload
+from sqlalchemy.orm import Session, lazyload
 
 from app.core.geo import haversine_km
 from app.core.models import Structure
@@ -116,7 +116,7 @@ def candidate_pairs(rows: list[Structure]) -> dict[tuple[str, str], str]:
 def cluster_structures(session: Session) -> dict[str, int]:
     """Recompute ``cluster_id`` for every live structure; returns counts per matching rule."""
     rows = list(session.scalars(select(Structure).where(Structure.retired_at.is_(None))
-                                .options(noload(Structure.services))))
+                                .options(lazyload(Structure.services))))
     uf = _UnionFind()
     rules: dict[str, int] = defaultdict(int)
     for (a_id, b_id), rule in candidate_pairs(rows).items():
