@@ -49,8 +49,12 @@ def _words(args) -> str | None:
     return words or None
 
 
+_SERVICE_KEYS = tuple(k for k in ServiceSchema().fields if k != "structure")
+_STRUCTURE_DETAIL_KEYS = tuple(k for k in StructureDetailSchema().fields if k not in ("services", "doublons"))
+
+
 def _service_dict(service) -> dict:
-    data = {k: getattr(service, k) for k in ServiceSchema().fields if k != "structure"}
+    data = {k: getattr(service, k) for k in _SERVICE_KEYS}
     data["structure"] = service.structure
     return data
 
@@ -143,7 +147,7 @@ class StructureDetail(MethodView):
         structure, doublons = services.get_structure(structure_id)
         if structure is None:
             abort(404, message=f"Structure inconnue : {structure_id}")
-        data = {k: getattr(structure, k) for k in StructureDetailSchema().fields if k not in ("services", "doublons")}
+        data = {k: getattr(structure, k) for k in _STRUCTURE_DETAIL_KEYS}
         data["services"] = [s for s in structure.services if s.retired_at is None]
         data["doublons"] = doublons
         return data
