@@ -26,7 +26,8 @@ app/static/vendor/.installed: package.json package-lock.json scripts/vendor_asse
 ## make run: set up, ingest the bundled data if needed, serve on 127.0.0.1:$(PORT)
 run: install assets
 	$(BIN)/reperes bootstrap
-	$(BIN)/gunicorn --workers $(WORKERS) --bind 127.0.0.1:$(PORT) --access-logfile - wsgi:app
+	$(BIN)/gunicorn --workers $(WORKERS) --bind 127.0.0.1:$(PORT) --access-logfile - \
+		--access-logformat '%(h)s %(t)s "%(m)s %(U)s" %(s)s %(b)s' wsgi:app  # paths only: query strings hold search words and diagnostic answers
 
 ## make test: set up and run every test (the CI entry point), with a real OpenSearch node and
 ## PostgreSQL started here; under CI they are stopped afterwards.

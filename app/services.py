@@ -1,6 +1,7 @@
 """Application services: what views call. They speak domain words and know no HTTP."""
 from __future__ import annotations
 
+import datetime as dt
 import math
 from dataclasses import dataclass
 
@@ -46,10 +47,16 @@ class Page:
         return math.ceil(self.total / self.size) if self.size else 0
 
 
+def run_search(query: SearchQuery) -> SearchResult:
+    """Run a search and log it as a demand signal (no personal data, app/coordination/demand.py)."""
+    result = backend().search(query)
+    record_search(query, result)
+    return result
+
+
 def search(query: SearchQuery) -> tuple[SearchResult, dict[str, Service]]:
     """Run a search and load the services of the page (with their structures)."""
-    result = backend().search(query)
-    record_search(query, result)  # demand signals for coordinators, no personal data (app/coordination/demand.py)
+    result = run_search(query)
     ids = [h.id for h in result.hits]
     with session_scope(settings().database_url) as session:
         rows = session.scalars(select(Service).where(Service.id.in_(ids))).unique().all() if ids else []
@@ -104,13 +111,18 @@ def list_structures(*, sources=(), reseaux_porteurs=(), departements=(), code_co
             for s in rows:
                 key = s.cluster_id or s.id
                 cur = best.get(key)
-                if cur is None or (s.score_qualite or 0, s.date_maj or "", ) > (cur.score_qualite or 0, cur.date_maj or ""):
+                if cur is None or _representative_key(s) > _representative_key(cur):
                     best[key] = s
             rows = sorted(best.values(), key=lambda s: s.id)
         total = len(rows)
         items = rows[(page - 1) * size: page * size]
         session.expunge_all()
         return Page(items, total, page, size)
+
+
+def _representative_key(structure: Structure) -> tuple:
+    """Best of a duplicate cluster: highest ``score_qualite``, then the most recent ``date_maj``."""
+    return (structure.score_qualite or 0.0, structure.date_maj or dt.date.min)
 
 
 def sources_overview() -> list[dict]:

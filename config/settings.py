@@ -56,6 +56,12 @@ SETTINGS: tuple[Setting, ...] = (
             "Page size of API lists when `size` is not given."),
     Setting("REPERES_MAX_PAGE_SIZE", int, 10000,
             "Largest `size` accepted by the API (at most 10000, data·inclusion's limit); larger gives a 422 naming `size`."),
+    Setting("REPERES_API_CACHE_SIZE", int, 20000,
+            "Services whose API JSON each worker keeps ready (checked against the content hashes on every "
+            "page, so never stale); 0 = serialise every service on every request."),
+    Setting("REPERES_INGEST_WORKERS", int, 0,
+            "Processes that normalise the records of a large input (4,000 records or more) during "
+            "`reperes ingest`: 0 = one per CPU, 1 = no worker process."),
     Setting("REPERES_GEOCODER_URL", str, "",
             "Base URL of the BAN geocoder used for addresses without coordinates "
             "(`https://api-adresse.data.gouv.fr`). Empty (default) = offline: the commune's centre is used "
@@ -88,6 +94,17 @@ SETTINGS: tuple[Setting, ...] = (
             "Demand log: rows older than this many days are deleted."),
     Setting("REPERES_UPLOAD_MAX_MB", int, 20,
             "Largest producer file (CSV/XLSX) an admin may upload for validation, in megabytes."),
+    # -- the public's feedback on offers (docs/coordination.md, « Avis et signalements ») ------------
+    Setting("REPERES_FEEDBACK_RATE_LIMIT", int, 10,
+            "Evaluations and error reports accepted per client address within "
+            "`REPERES_FEEDBACK_RATE_WINDOW_MINUTES`; further ones get a 429."),
+    Setting("REPERES_FEEDBACK_RATE_WINDOW_MINUTES", int, 60,
+            "Window of the feedback rate limit, in minutes (the hashed addresses are deleted after it)."),
+    Setting("REPERES_FEEDBACK_RETENTION_DAYS", int, 365,
+            "Evaluations, and closed error reports, older than this many days are deleted."),
+    Setting("REPERES_FEEDBACK_VERIFIED_VOTES", int, 3,
+            "An offer is marked « vérifiée » with at least this many evaluations answering yes to both "
+            "« utile » and « exactes » (and no confirmed error report)."),
 )
 
 _BY_NAME = {s.name: s for s in SETTINGS}

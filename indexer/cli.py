@@ -42,6 +42,7 @@ def ingest(source: str | None, all_sources: bool, files: tuple[Path, ...], repla
            no_reindex: bool) -> None:
     """Ingérer une source (ou toutes), puis dédoublonner et réindexer."""
     from indexer.connectors import get, registry
+    from indexer.console import ingest_progress, print_summary, step
     from indexer.dedupe import cluster_structures
     from indexer.geocode import geocoder_from_settings
     from indexer.run import RunFailed, ingest as run_ingest
@@ -52,28 +53,34 @@ def ingest(source: str | None, all_sources: bool, files: tuple[Path, ...], repla
     if all_sources == bool(source):
         raise click.UsageError("donner une SOURCE ou --all")
     names = sorted(registry()) if all_sources else [source]
-    failed = []
+    failed, reports = [], []
     for name in names:
         try:
             connector = get(name)
         except KeyError as exc:
             raise click.UsageError(str(exc)) from None
-        with session_scope(settings.database_url) as session:
+        with session_scope(settings.database_url) as session, ingest_progress(name) as progress:
             try:
                 report = run_ingest(connector, session, settings.instance_dir, paths=list(files) or None,
-                                    replay=replay, geocoder=geocoder)
+                                    replay=replay, geocoder=geocoder, workers=settings.ingest_workers,
+                                    progress=progress)
             except RunFailed as exc:
                 click.echo(f"{name}: ÉCHEC — {exc} (les offres précédentes de la source sont conservées)", err=True)
                 failed.append(name)
+                if exc.report is not None:
+                    reports.append(exc.report)
                 continue
+        reports.append(report)
         click.echo(report.summary())
         if report.quarantined:
             click.echo(f"  {report.quarantined} ligne(s) en quarantaine — `reperes quarantine {name}` pour les voir")
-    with session_scope(settings.database_url) as session:
+    with session_scope(settings.database_url) as session, step("dédoublonnage…"):
         rules = cluster_structures(session)
     click.echo(f"dédoublonnage : {rules.get('clusters', 0)} groupes ({', '.join(f'{k} {v}' for k, v in rules.items() if k != 'clusters')})")
     if not no_reindex:
-        _reindex(settings)
+        with step("réindexation…"):
+            _reindex(settings)
+    print_summary(reports)
     if failed:
         sys.exit(1)
 

@@ -166,11 +166,14 @@ def clean_zone(codes: list[str] | None) -> list[str] | None:
     return list(dict.fromkeys(kept)) or None
 
 
+_BLANKS = re.compile(r"[ \t]+")
+
+
 def clean_text(value, max_len: int | None = None) -> str | None:
     if value is None:
         return None
     value = str(value).replace("\x00", "")  # PostgreSQL refuses NUL in text
-    text = re.sub(r"[ \t]+", " ", str(value)).strip()
+    text = (_BLANKS.sub(" ", value) if ("  " in value or "\t" in value) else value).strip()
     if not text or text.lower() in {"null", "none", "nan", "\\n", "-"}:
         return None
     if max_len and len(text) > max_len:

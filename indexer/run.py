@@ -9,9 +9,12 @@ import datetime as dt
 import hashlib
 import json
 import logging
+import multiprocessing
+import os
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Callable
 
 from sqlalchemy.orm import Session
 
@@ -32,6 +35,9 @@ log = logging.getLogger(__name__)
 class RunFailed(Exception):
     """The input could not be read at all; the source's previous offers are kept."""
 
+    #: the failed run's report (set by :func:`ingest`)
+    report: "RunReport | None" = None
+
 
 @dataclass
 class RunReport:
@@ -48,6 +54,8 @@ class RunReport:
     message: str | None = None
     raw_path: str | None = None
     reasons: dict[str, int] = field(default_factory=dict)
+    #: processes that normalised the records (see :func:`normalised`)
+    workers: int = 1
 
     @property
     def records_per_s(self) -> float:
@@ -84,8 +92,15 @@ def replay_payloads(folder: Path) -> tuple[list[Path], list[bytes]]:
 
 def ingest(connector: Connector, session: Session, instance_dir: Path,
            paths: list[Path] | None = None, replay: Path | None = None,
-           today: dt.date | None = None, geocoder=None) -> RunReport:
-    """Run one source end to end and commit; raises RunFailed when the input is unreadable."""
+           today: dt.date | None = None, geocoder=None, workers: int | None = None,
+           progress: Callable[[int, int], None] | None = None) -> RunReport:
+    """Run one source end to end and commit; raises RunFailed when the input is unreadable
+    (its ``report`` attribute holds the failed run's :class:`RunReport`).
+
+    ``workers``: processes that normalise the records of a large input (None or 0 = one per CPU,
+    1 = this process only); see :func:`normalised`. ``progress(done, total)``: called as records
+    are read (every :data:`PROGRESS_EVERY` records and at the end; ``total`` grows file by file).
+    """
     started = time.perf_counter()
     report = RunReport(connector.name)
     run = SourceRun(source=connector.name, started_at=utcnow(), status="running")
@@ -105,6 +120,7 @@ def ingest(connector: Connector, session: Session, instance_dir: Path,
         geo = geography()
         structures: dict[str, dict] = {}
         services: dict[str, dict] = {}
+        expected = 0
         for path, payload in zip(paths, payloads):
             try:
                 records = list(connector.parse(payload))
@@ -113,23 +129,23 @@ def ingest(connector: Connector, session: Session, instance_dir: Path,
             if len(records) > connector.max_records:
                 raise RunFailed(f"{path.name} : {len(records)} enregistrements, au-delà de la limite "
                                 f"de {connector.max_records}")
-            for record in records:
+            report.workers = max(report.workers, worker_count(len(records), geocoder, workers))
+            expected += len(records)
+            for record, outcome in zip(records, normalised(connector, records, geo, today, geocoder, workers)):
                 report.read += 1
-                try:
-                    offers = connector.to_offer(record)
-                    if offers is None:
-                        continue
-                    for offer in offers if isinstance(offers, list) else [offers]:
-                        s_fields, sv_fields = normalise_offer(connector.name, offer, geo, today, geocoder)
-                        structures.setdefault(s_fields["id"], s_fields)
-                        for sv in sv_fields:
-                            services[sv["id"]] = sv
-                except RecordError as exc:
-                    quarantine(session, report, run, record, str(exc))
-                except (KeyError, ValueError, TypeError, AttributeError) as exc:
-                    quarantine(session, report, run, record, f"enregistrement illisible ({type(exc).__name__}: {exc})")
+                if progress is not None and report.read % PROGRESS_EVERY == 0:
+                    progress(report.read, expected)
+                if isinstance(outcome, str):
+                    quarantine(session, report, run, record, outcome)
+                    continue
+                for s_fields, sv_fields in outcome:
+                    structures.setdefault(s_fields["id"], s_fields)
+                    for sv in sv_fields:
+                        services[sv["id"]] = sv
         if report.read and report.quarantined == report.read:
             raise RunFailed(f"aucun enregistrement utilisable sur {report.read} (tous en quarantaine)")
+        if progress is not None:
+            progress(report.read, expected)
         counts = upsert_source(session, connector.name, list(structures.values()), list(services.values()))
         report.new, report.updated, report.unchanged, report.retired = (
             counts.new, counts.updated, counts.unchanged, counts.retired)
@@ -147,8 +163,77 @@ def ingest(connector: Connector, session: Session, instance_dir: Path,
     session.commit()
     report.run_id = run.id
     if report.status == "failed":
-        raise RunFailed(report.message)
+        failure = RunFailed(report.message)
+        failure.report = report
+        raise failure
     return report
+
+
+#: records between two calls of ``ingest``'s ``progress`` callback
+PROGRESS_EVERY = 100
+
+
+#: below this many records an input is normalised in this process: starting workers costs more
+PARALLEL_MIN_RECORDS = 4000
+#: records per task sent to a worker (results come back in order, one chunk at a time)
+PARALLEL_CHUNK = 1000
+
+_FORKED: tuple | None = None  # (connector, records, geography, today), inherited by forked workers
+
+
+def normalise_record(connector: Connector, record: RawRecord, geo: Geography, today: dt.date | None,
+                     geocoder=None):
+    """One record through ``to_offer`` and :func:`normalise_offer`: its (structure, services) pairs,
+    or the reason to quarantine it (a record is kept whole or not at all)."""
+    try:
+        offers = connector.to_offer(record)
+        if offers is None:
+            return []
+        return [normalise_offer(connector.name, offer, geo, today, geocoder)
+                for offer in (offers if isinstance(offers, list) else [offers])]
+    except RecordError as exc:
+        return str(exc)
+    except (KeyError, ValueError, TypeError, AttributeError) as exc:
+        return f"enregistrement illisible ({type(exc).__name__}: {exc})"
+
+
+def _normalise_slice(bounds: tuple[int, int]) -> list:
+    connector, records, geo, today = _FORKED
+    return [normalise_record(connector, r, geo, today) for r in records[bounds[0]:bounds[1]]]
+
+
+def worker_count(records: int, geocoder=None, workers: int | None = None) -> int:
+    """Processes :func:`normalised` uses for an input of ``records`` records."""
+    workers = workers or os.cpu_count() or 1
+    if workers < 2 or geocoder is not None or records < PARALLEL_MIN_RECORDS:
+        return 1
+    return min(workers, -(-records // PARALLEL_CHUNK))
+
+
+def normalised(connector: Connector, records: list[RawRecord], geo: Geography, today: dt.date | None,
+               geocoder=None, workers: int | None = None):
+    """The outcome of every record, in order.
+
+    Normalising (the connector's ``to_offer``, places, texts, quality) is most of a run's time and
+    needs nothing but the record, so a large input is shared among forked worker processes: they
+    inherit the parsed records and send back plain dicts, while this process keeps the database
+    session. Small inputs, a configured geocoder (its network client and SQLite cache stay in one
+    process) or ``workers=1`` run here.
+    """
+    global _FORKED
+    workers = worker_count(len(records), geocoder, workers)
+    if workers < 2:
+        for record in records:
+            yield normalise_record(connector, record, geo, today, geocoder)
+        return
+    bounds = [(i, min(i + PARALLEL_CHUNK, len(records))) for i in range(0, len(records), PARALLEL_CHUNK)]
+    _FORKED = (connector, records, geo, today)
+    try:
+        with multiprocessing.get_context("fork").Pool(workers) as pool:
+            for outcomes in pool.imap(_normalise_slice, bounds):
+                yield from outcomes
+    finally:
+        _FORKED = None
 
 
 def quarantine(session: Session, report: RunReport, run: SourceRun, record: RawRecord, reason: str) -> None:
@@ -189,7 +274,7 @@ def normalise_offer(source: str, offer: Offer, geo: Geography,
     s_fields = {
         "id": structure_id, "source": source, "nom": nom, "date_maj": st.date_maj,
         "siret": siret if siret and len(siret) == 14 else None,
-        "description": norm.clean_text(st.description, 10000),
+        "description": _described(norm.clean_text(st.description, 10000)),
         "adresse": norm.clean_text(st.adresse), "complement_adresse": norm.clean_text(st.complement_adresse),
         "commune": commune.nom if commune else norm.clean_text(st.commune),
         "code_postal": _postcode(st.code_postal, commune), "code_insee": place.code_insee,
@@ -239,7 +324,8 @@ def normalise_service(source: str, sv: ServiceRecord, structure: dict, structure
         corrections.append(f"thématiques inconnues ignorées : {', '.join(unknown)}")
     fields = {
         "id": f"{source}--{sv.local_id}", "source": source, "structure_id": structure["id"], "nom": nom,
-        "description": norm.clean_text(sv.description, 10000), "date_maj": sv.date_maj or structure["date_maj"],
+        "description": _described(norm.clean_text(sv.description, 10000)),
+        "date_maj": sv.date_maj or structure["date_maj"],
         "type": sv.type if sv.type in voc.TYPES else None, "thematiques": thematiques or None,
         "frais": sv.frais if sv.frais in voc.FRAIS else None,
         "frais_precisions": norm.clean_text(sv.frais_precisions), "publics": publics,
@@ -282,6 +368,11 @@ def check_lengths(model, fields: dict) -> None:
         value = fields.get(key)
         if isinstance(value, str) and len(value) > limit:
             raise RecordError(f"{key} trop long ({len(value)} caractères, maximum {limit})")
+
+
+def _described(text: str | None) -> str | None:
+    """A description of fewer than 5 characters (".", "-") says nothing; v1 refuses it."""
+    return text if text and len(text) >= 5 else None
 
 
 def _postcode(value: str | None, commune) -> str | None:

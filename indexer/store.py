@@ -59,7 +59,7 @@ def upsert_source(session: Session, source: str, structures: list[dict], service
             else:
                 unchanged_ids.append(fields["id"])
         for chunk in _chunks(new_rows):
-            session.execute(insert(model), chunk)
+            session.execute(insert(model.__table__), chunk)  # Core executemany: no ORM bookkeeping per row
         for chunk in _chunks(changed_rows):
             session.execute(update(model), chunk)  # ORM bulk UPDATE by primary key
         for chunk in _chunks(unchanged_ids):

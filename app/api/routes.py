@@ -1,7 +1,8 @@
 """Routes of ``/api/v1``: thin views — validate with a schema, call a service, serialise."""
 from __future__ import annotations
 
-from flask import request
+import orjson
+from flask import current_app, request
 from flask.views import MethodView
 from flask_smorest import Blueprint, abort
 
@@ -59,6 +60,18 @@ def _service_dict(service) -> dict:
     return data
 
 
+_SERVICE_SCHEMA = ServiceSchema()
+
+
+def dump_service(service) -> dict:
+    """A service with its structure, as the API shows it (the fragment cache's serialiser)."""
+    return _SERVICE_SCHEMA.dump(_service_dict(service))
+
+
+def _number(value):
+    return None if value is None else float(value)
+
+
 @blp.route("/search/services")
 class SearchServices(MethodView):
     @blp.arguments(SearchServicesArgs, location="query", as_kwargs=False)
@@ -78,19 +91,20 @@ class SearchServices(MethodView):
             sources=tuple(args["sources"]), score_qualite_minimum=args["score_qualite_minimum"], place=place,
             rayon_km=args["rayon_km"] or services.settings().default_radius_km,
             exclure_doublons=args["exclure_doublons"], page=args["page"], size=size)
-        result, rows = services.search(query)
-        items = []
-        for hit in result.hits:
-            service = rows.get(hit.id)
-            if service is None:  # indexed but since deleted from the database: skip, index is catching up
-                continue
-            items.append({"service": _service_dict(service),
-                          "distance": None if hit.distance_km is None else int(hit.distance_km),
-                          "distance_km": hit.distance_km, "score": hit.score, "explication": hit.explanation})
+        result = services.run_search(query)
+        # ready-made service JSON (app/api/fragments.py); the envelope mirrors SearchPageSchema
+        bodies = current_app.extensions["reperes.api_json"].get_many(
+            services.settings().database_url, [h.id for h in result.hits])
+        items = [{"service": orjson.Fragment(bodies[hit.id]),
+                  "distance": None if hit.distance_km is None else int(hit.distance_km),
+                  "distance_km": _number(hit.distance_km), "score": _number(hit.score),
+                  "explication": None if hit.explanation is None else str(hit.explanation)}
+                 for hit in result.hits if hit.id in bodies]  # an indexed id gone from the database is skipped
         page = services.Page(items, result.total, args["page"], size)
-        return {"items": items, "total": page.total, "page": page.page, "size": page.size,
-                "pages": page.pages, "facettes": result.facets,
+        body = {"total": page.total, "page": page.page, "size": page.size, "pages": page.pages,
+                "items": items, "facettes": result.facets,
                 "besoins_deduits": list(result.inferred_thematiques)}
+        return current_app.response_class(orjson.dumps(body), mimetype="application/json")
 
 
 @blp.route("/services")

@@ -13,18 +13,26 @@ Never: the IP address, the user agent, cookies, coordinates (a point typed or lo
 person's whereabouts: only its commune is kept), publics or any other profile filter.
 Lists without a place nor words (catalogue pages, ``GET /services``) are not searches of a
 person and are not logged. Rows older than ``REPERES_SEARCH_LOG_RETENTION_DAYS`` are deleted.
+
+Rows are written in batches (every ``FLUSH_ROWS`` searches or ``FLUSH_SECONDS``, before any reading
+in the same process, and when the process exits): one transaction per search cost as much as the
+search itself and made the web workers queue on SQLite's write lock. A worker killed without a clean
+exit loses at most its last unwritten batch — statistics, not records of people.
 """
 from __future__ import annotations
 
 import datetime as dt
 import logging
+import atexit
 import random
 import re
+import threading
+import time
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Iterable
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, insert, select
 
 from app.core import vocabularies as voc
 from app.core.db import session_scope
@@ -80,6 +88,55 @@ def log_row(query, result, today: dt.date | None = None) -> dict | None:
     }
 
 
+#: a batch of logged searches is written when it reaches this many rows or this age
+FLUSH_ROWS = 50
+FLUSH_SECONDS = 10.0
+
+
+class _Pending:
+    """Searches logged but not written yet, per database, with the retention to prune by."""
+
+    def __init__(self) -> None:
+        self.rows: dict[str, list[dict]] = {}
+        self.retention: dict[str, int] = {}
+        self.since: float | None = None
+        self.lock = threading.Lock()
+        atexit.register(self.flush)
+
+    def add(self, database_url: str, retention_days: int, row: dict) -> None:
+        with self.lock:
+            self.rows.setdefault(database_url, []).append(row)
+            self.retention[database_url] = retention_days
+            self.since = self.since or time.monotonic()
+            due = (sum(map(len, self.rows.values())) >= FLUSH_ROWS
+                   or time.monotonic() - self.since >= FLUSH_SECONDS)
+        if due:
+            self.flush()
+
+    def flush(self, database_url: str | None = None) -> None:
+        with self.lock:
+            urls = [database_url] if database_url else list(self.rows)
+            batches = {url: self.rows.pop(url) for url in urls if self.rows.get(url)}
+            if not self.rows:
+                self.since = None
+        for url, rows in batches.items():
+            try:
+                with session_scope(url) as session:
+                    session.execute(insert(SearchLog), rows)
+                    if random.randrange(_PRUNE_EVERY) < len(rows):
+                        prune(session, self.retention.get(url, 365))
+            except Exception:  # noqa: BLE001
+                log.warning("demand log: %d searches not recorded", len(rows), exc_info=True)
+
+
+_pending = _Pending()
+
+
+def flush_pending(database_url: str | None = None) -> None:
+    """Write the searches this process has logged but not written yet."""
+    _pending.flush(database_url)
+
+
 def record_search(query, result, database_url: str | None = None, retention_days: int | None = None) -> None:
     """Log one search (never raises: a failing log must not fail the search)."""
     try:
@@ -92,10 +149,7 @@ def record_search(query, result, database_url: str | None = None, retention_days
             settings = current_app.config["REPERES"]
             database_url = database_url or settings.database_url
             retention_days = retention_days or settings.search_log_retention_days
-        with session_scope(database_url) as session:
-            session.add(SearchLog(**row))
-            if random.randrange(_PRUNE_EVERY) == 0:
-                prune(session, retention_days)
+        _pending.add(database_url, retention_days, row)
     except Exception:  # noqa: BLE001
         log.warning("demand log: search not recorded", exc_info=True)
 
@@ -142,6 +196,7 @@ class LoggedSearch:
 def load_searches(database_url: str, departements: Iterable[str], since: dt.date) -> list[LoggedSearch]:
     """Logged searches made from communes of these départements since a day."""
     deps = sorted(set(departements))
+    flush_pending(database_url)
     with session_scope(database_url) as session:
         rows = session.execute(select(
             SearchLog.day, SearchLog.code_commune, SearchLog.code_departement, SearchLog.thematiques,

@@ -27,3 +27,11 @@ class UploadForm(FlaskForm):
     correspondance = SelectField("Correspondance des colonnes (fournie)", choices=[], validate_choice=False)
     correspondance_fichier = FileField("… ou votre correspondance (YAML)", validators=[
         FileAllowed(["yaml", "yml"], "La correspondance est un fichier YAML.")])
+
+
+class TensionForm(FlaskForm):
+    """The list of métiers en tension of a territory (CSV of ROME codes)."""
+
+    fichier = FileField("Liste des métiers en tension (CSV)", validators=[
+        FileRequired("Choisissez un fichier."),
+        FileAllowed(["csv", "txt"], "Format accepté : CSV (une colonne code_rome).")])

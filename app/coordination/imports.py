@@ -155,7 +155,8 @@ def ingest(upload: Upload, settings) -> dict:
     refuse_reserved_source(source)
     connector = CsvMappingConnector(mapping=upload.mapping_path)
     with session_scope(settings.database_url) as session:
-        report = run_ingest(connector, session, settings.instance_dir, paths=[upload.path])
+        # in the web worker itself: no process pool forked from a web server
+        report = run_ingest(connector, session, settings.instance_dir, paths=[upload.path], workers=1)
     with session_scope(settings.database_url) as session:
         cluster_structures(session)
     # same lock as `reperes reindex`: concurrent rebuilds would race on the swap

@@ -208,6 +208,39 @@ def couverture_csv():
         "Content-Disposition": f'attachment; filename="{report.filename}.csv"'})
 
 
+# -- gap brief (« fiche besoin », app/coordination/brief.py) -----------------------------------
+def _gap_brief():
+    from app.coordination import brief as gap
+
+    report = _report()
+    if report is None:
+        raise data.BadRequest("indiquez un territoire (departement, region ou epci) et un besoin (levier ou thematiques)")
+    b = gap.build(report, _url())
+    context = {"b": b, "frame": rep.frame(report.territory.kind, report.territory.code),
+               "show_communes": gap.SHOW_COMMUNES, "show_offers": gap.SHOW_OFFERS,
+               "low_results": settings().demand_low_results}
+    return gap, b, context
+
+
+@bp.get("/fiche-besoin")
+def fiche_besoin():
+    _, _, context = _gap_brief()
+    return render_template("coordination/fiche_besoin.html", **context)
+
+
+@bp.get("/fiche-besoin.pdf")
+def fiche_besoin_pdf():
+    gap, b, context = _gap_brief()
+    html = render_template("coordination/fiche_besoin_pdf.html", **context)
+    try:
+        pdf = gap.render_pdf(html, str(current_app.static_folder))
+    except (ImportError, OSError):  # missing package or Pango: the HTML page is the way
+        return render_template("coordination/erreur.html", code=503, titre="PDF indisponible",
+                               message="Le PDF ne peut pas être produit sur ce serveur : imprimez la page de la fiche."), 503
+    return Response(pdf, mimetype="application/pdf",
+                    headers={"Content-Disposition": f'attachment; filename="{b.filename}.pdf"'})
+
+
 # -- needs × territories -------------------------------------------------------------------------
 @bp.get("/matrice")
 def matrice():
@@ -276,7 +309,10 @@ def qualite():
                 zip(qual.SCORE_LABELS, ("#d6604d", "#f4a582", "#2166ac"))]
     chart = charts.stacked_chart([(q.source, q.score_classes) for q in sources if q.scores], segments,
                                  "Répartition des offres par score de qualité, par source")
-    return render_template("coordination/qualite.html", sources=sources, chart=chart, stale_days=qual.STALE_DAYS)
+    from app import feedback as fb
+
+    return render_template("coordination/qualite.html", sources=sources, chart=chart, stale_days=qual.STALE_DAYS,
+                           avis=fb.stats_by_source(_url()))
 
 
 @bp.get("/qualite/<string:source>")
@@ -289,8 +325,11 @@ def qualite_source(source: str):
                                          "#2166ac" if i >= 8 else "#f4a582" if i >= 5 else "#d6604d")
                               for i, n in enumerate(hist)], f"Score de qualité des offres de {source}",
                              unit=" offres", label_width=110)
+    from app import feedback as fb
+
     return render_template("coordination/qualite_source.html", d=detail, q=detail.quality, chart=chart,
-                           stale_days=qual.STALE_DAYS)
+                           stale_days=qual.STALE_DAYS, avis=fb.with_names(_url(), fb.stats_by_service(_url(), source=source)),
+                           verified_votes=settings().feedback_verified_votes, mark_of=fb.mark_of)
 
 
 # -- producer files (admins) -----------------------------------------------------------------
@@ -357,3 +396,7 @@ def import_ingest(token: str):
         return redirect(url_for("coordination.import_report", token=token))
     flash(f"Fichier ingéré : {result['summary']} — index reconstruit ({result['indexed']} services).", "success")
     return redirect(url_for("coordination.qualite_source", source=result["source"]))
+
+
+from app.coordination import moderation  # noqa: E402,F401  (/coordination/avis: moderation of the public's feedback)
+from app.coordination import tension_views  # noqa: E402,F401  (/coordination/metiers: métiers en tension)

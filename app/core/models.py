@@ -156,3 +156,5 @@ class QuarantinedRow(Base):
     raw: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
 from app.core import models_coordination  # noqa: E402,F401  (coordinators' tables in Base.metadata)
+from app.core import models_feedback  # noqa: E402,F401  (the public's feedback on offers)
+from app.core import models_metiers  # noqa: E402,F401  (métiers en tension of a territory)

@@ -103,11 +103,12 @@ class TokenStore:
                 k = len(phrase)
                 if total < k:
                     continue
-                ok = np.ones(total - k + 1, dtype=bool)
-                for j, t in enumerate(phrase):
-                    ok &= toks[j: total - k + 1 + j] == t
-                ok &= docpos[: total - k + 1] == docpos[k - 1:]
-                np.add.at(freq, (docpos[: total - k + 1][ok], i), w)
+                # follow the positions of the first word only: far fewer than all positions
+                pos = np.flatnonzero(toks[: total - k + 1] == phrase[0])
+                for j, t in enumerate(phrase[1:], 1):
+                    pos = pos[toks[pos + j] == t]
+                pos = pos[docpos[pos] == docpos[pos + k - 1]]
+                np.add.at(freq, (docpos[pos], i), w)
         n = self.n
         idf = np.zeros(len(phrases))
         for i in known:

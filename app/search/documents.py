@@ -59,6 +59,8 @@ def service_document(service: Service, structure: Structure | None) -> dict:
         "lon": lon,
         "code_insee": service.code_insee,
         "code_departement": commune.code_departement if commune else None,
+        # the métiers the service leads to, as its source declared them (docs/metiers.md)
+        "codes_rome": sorted(set(extra.get("codes_rome") or [])),
         "text_names": document_stems(" ".join(names)),
         "text_labels": document_stems(" ".join(labels)),
         "text_body": document_stems(" ".join(body)),

@@ -23,12 +23,32 @@ from opensearchpy.helpers import BulkIndexError, streaming_bulk
 
 from app.search import opensearch_query as osq
 from app.search.backend import SearchBackend, SearchUnavailable
+from app.search.lexicon import expand
 from app.search.query import SearchQuery, SearchResult
 
 CHUNK_SIZE = 2000
 MAX_CHUNK_BYTES = 10 * 1024 * 1024
 #: requests that build an index are slower than searches (bulk chunks, index creation)
 BUILD_TIMEOUT = 120.0
+
+
+class _TermStatsCache:
+    """Row counts of terms in one index build (they change only when the alias moves)."""
+
+    MAX_TERMS = 50_000
+
+    def __init__(self) -> None:
+        self.reset(None)
+
+    def reset(self, index: str | None) -> None:
+        self.index = index
+        self.n_docs, self.avgdl = 0, 0.0
+        self.doc_freq: dict[str, int] = {}
+
+    def remember(self, doc_freq: dict[str, int]) -> None:
+        if len(self.doc_freq) + len(doc_freq) > self.MAX_TERMS:
+            self.doc_freq = {}
+        self.doc_freq.update(doc_freq)
 
 
 class OpenSearchBackend(SearchBackend):
@@ -52,6 +72,7 @@ class OpenSearchBackend(SearchBackend):
         # (no http_compress: gzip costs more than it saves on a local network, 3x on large answers)
         self.client = OpenSearch(hosts=[url], timeout=self.timeout, max_retries=2, retry_on_timeout=False)
         self._version_re = re.compile(re.escape(alias) + r"-\d{8}t\d{12}")
+        self._stats = _TermStatsCache()
 
     # -- errors -----------------------------------------------------------------------------
     def _unavailable(self, exc: Exception) -> SearchUnavailable:
@@ -139,6 +160,7 @@ class OpenSearchBackend(SearchBackend):
         actions = [{"remove": {"index": old, "alias": self.alias}} for old in self.current() if old != index]
         actions.append({"add": {"index": index, "alias": self.alias}})
         self.client.indices.update_aliases(body={"actions": actions}, request_timeout=BUILD_TIMEOUT)
+        self._stats.reset(None)
 
     def _prune(self, current: str) -> None:
         older = [v for v in self.versions() if v < current and v not in self.current()]
@@ -165,14 +187,20 @@ class OpenSearchBackend(SearchBackend):
             raise self._unavailable(exc) from exc
 
     def search(self, query: SearchQuery) -> SearchResult:
-        """One to three requests: term statistics (words), then the cluster representatives
-        (``exclure_doublons``) or the best text score (words), then the page itself."""
+        """One to three requests: term statistics (words, unless remembered), then the cluster
+        representatives (``exclure_doublons``) or the best text score (words), then the page."""
+        result, answered_by = self._search_once(query)
+        if answered_by and self._stats.index is not None and self._stats.index not in answered_by:
+            # the alias moved to a new build since the statistics were read: read them again
+            self._stats.reset(None)
+            result, _ = self._search_once(query)
+        return result
+
+    def _search_once(self, query: SearchQuery) -> tuple[SearchResult, set[str]]:
         options: dict = {"text_mode": self.text_mode}
         relevance = osq.has_words(query)
-        if relevance and self.text_mode == "stems":
-            stats = osq.term_stats_body(query)
-            if stats is not None:
-                options["term_stats"] = osq.term_stats_from_response(query, self._search(stats))
+        if relevance and self.text_mode == "stems" and expand(query.q).terms:
+            options["term_stats"] = self._term_stats(query)
         representatives = max_text = None
         if query.exclure_doublons:
             answer = self._search(osq.representatives_body(query, limit=self.max_window, **options),
@@ -186,8 +214,25 @@ class OpenSearchBackend(SearchBackend):
                                                                osq.MAX_TEXT_FILTER_PATH))
         body = osq.search_body(query, max_text=max_text, representatives=representatives, **options)
         if body["from"] + body["size"] > self.max_window:
-            return self._past_the_window(query, body)
-        return osq.hits_from_response(query, self._search(body))
+            return self._past_the_window(query, body), set()
+        answer = self._search(body)
+        return osq.hits_from_response(query, answer), {h.get("_index") for h in answer["hits"]["hits"]}
+
+    def _term_stats(self, query: SearchQuery) -> dict:
+        """FTS5's whole-index statistics for the query's terms; row counts are remembered per
+        index build, so a term costs a request only the first time it is searched."""
+        cache = self._stats
+        known = cache.doc_freq if cache.index is not None else {}
+        body = osq.term_stats_body(query, known)
+        if body is not None:
+            got = osq.doc_freqs_from_response(query, self._search(body), known)
+            if got["index"] != cache.index:
+                cache.reset(got["index"])
+                if known:  # counts remembered from the previous build are gone: ask for every term
+                    return self._term_stats(query)
+            cache.n_docs, cache.avgdl = got["n_docs"], got["avgdl"]
+            cache.remember(got["doc_freq"])
+        return osq.term_stats(query, cache.n_docs, cache.avgdl, cache.doc_freq)
 
     def _past_the_window(self, query: SearchQuery, body: dict) -> SearchResult:
         """A page beyond ``max_window`` results: empty past the end (as embedded), else refused."""

@@ -28,6 +28,7 @@ IDFs, collapse) — see its docstring.
 from __future__ import annotations
 
 import math
+from typing import Container, Mapping
 
 from app.core import vocabularies as voc
 from app.core.text import QUERY_ONLY_STOPWORDS, STOPWORDS, words
@@ -37,10 +38,10 @@ from app.search.plan import Plan, build_plan
 from app.search.query import FACET_FIELDS, SearchHit, SearchQuery, SearchResult
 
 #: bump when the mapping or the meaning of a field changes (stored in ``_meta``)
-MAPPING_VERSION = "1"
+MAPPING_VERSION = "2"
 ELISION_ARTICLES = ["l", "d", "qu", "j", "n", "s", "c", "m", "t", "jusqu", "lorsqu", "puisqu"]
 KEYWORD_FIELDS = ("id", "source", "structure_id", "type", "thematiques", "categories", "publics", "frais",
-                  "modes_accueil", "zone_eligibilite", "cluster_id", "code_insee", "code_departement")
+                  "modes_accueil", "zone_eligibilite", "cluster_id", "code_insee", "code_departement", "codes_rome")
 TEXT_FIELDS = ("names", "labels", "body")
 #: pre-analysed stems of each text field in a document (app.search.documents)
 STEM_FIELDS = {"names": "text_names", "labels": "text_labels", "body": "text_body"}
@@ -49,7 +50,7 @@ STEMS_ALL = "text_all"
 #: plan term prefix -> index field (see :func:`app.search.plan.document_terms`)
 PREFIX_FIELDS = {"th": "thematiques", "cat": "categories", "pub": "publics", "frais": "frais",
                  "mode": "modes_accueil", "type": "type", "src": "source", "dep": "code_departement",
-                 "com": "code_insee", "zone": "zone_eligibilite"}
+                 "com": "code_insee", "zone": "zone_eligibilite", "rome": "codes_rome"}
 #: distance sort key of services without a distance (not en-presentiel, no point, out of range)
 NO_DISTANCE = 1.0e12
 #: default upper bound of ``from + size`` and of the number of cluster representatives fetched
@@ -277,25 +278,45 @@ def _term_clause(stems: tuple[str, ...], stats: dict) -> dict:
     }}
 
 
-def term_stats_body(query: SearchQuery) -> dict | None:
+def term_stats_body(query: SearchQuery, known: Container[str] = ()) -> dict | None:
     """Whole-index statistics FTS5 scores with: documents, average length, rows per term.
 
-    ``None`` when the query has no term to score.
+    ``known``: terms whose row counts the caller already has for the current index (they are not
+    asked again). ``None`` when there is nothing to ask: no term to score, or all known. One hit
+    comes back too: its ``_index`` names the index version the figures belong to.
     """
-    terms = expand(query.q).terms
-    if not terms:
+    ask = [t for t in _term_texts(query) if t not in known]
+    if not ask:
         return None
-    aggs: dict = {f"t{i}": {"filter": {"match_phrase": {STEMS_ALL: " ".join(t)}}} for i, t in enumerate(terms)}
+    aggs: dict = {f"t{i}": {"filter": {"match_phrase": {STEMS_ALL: t}}} for i, t in enumerate(ask)}
     aggs["avgdl"] = {"avg": {"field": "text_len"}}
-    return {"size": 0, "track_total_hits": True, "query": {"match_all": {}}, "aggs": aggs}
+    return {"size": 1, "_source": False, "track_total_hits": True, "query": {"match_all": {}}, "aggs": aggs}
+
+
+def _term_texts(query: SearchQuery) -> list[str]:
+    return [" ".join(t) for t in expand(query.q).terms]
+
+
+def doc_freqs_from_response(query: SearchQuery, response: dict, known: Container[str] = ()) -> dict:
+    """What :func:`term_stats_body` (with the same ``known``) brought back: ``n_docs``, ``avgdl``,
+    ``doc_freq`` per asked term and ``index`` (the concrete index answering, None if empty)."""
+    aggs = response["aggregations"]
+    ask = [t for t in _term_texts(query) if t not in known]
+    hits = (response.get("hits") or {}).get("hits") or []
+    return {"n_docs": int(response["hits"]["total"]["value"]), "avgdl": float(aggs["avgdl"]["value"] or 0.0),
+            "doc_freq": {t: int(aggs[f"t{i}"]["doc_count"]) for i, t in enumerate(ask)},
+            "index": hits[0].get("_index") if hits else None}
+
+
+def term_stats(query: SearchQuery, n_docs: int, avgdl: float, doc_freq: Mapping[str, int]) -> dict:
+    """The ``term_stats`` option of the bodies, from whole-index counts."""
+    return {"n_docs": n_docs, "avgdl": avgdl,
+            "idf": {t: _idf(n_docs, doc_freq[t]) for t in _term_texts(query)}}
 
 
 def term_stats_from_response(query: SearchQuery, response: dict) -> dict:
-    aggs = response["aggregations"]
-    n_docs = int(response["hits"]["total"]["value"])
-    return {"n_docs": n_docs, "avgdl": float(aggs["avgdl"]["value"] or 0.0),
-            "idf": {" ".join(t): _idf(n_docs, int(aggs[f"t{i}"]["doc_count"]))
-                    for i, t in enumerate(expand(query.q).terms)}}
+    got = doc_freqs_from_response(query, response)
+    return term_stats(query, got["n_docs"], got["avgdl"], got["doc_freq"])
 
 
 def _french_text(q: str) -> str:

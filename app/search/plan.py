@@ -50,7 +50,7 @@ def build_plan(query: SearchQuery) -> Plan:
         groups.append(frozenset(term("pub", v) for v in (*query.publics, voc.TOUS_PUBLICS)))
     for field, values in (("frais", query.frais), ("mode", query.modes_accueil), ("type", query.types),
                           ("src", query.sources), ("dep", query.departements),
-                          ("com", query.communes)):
+                          ("com", query.communes), ("rome", query.codes_rome)):
         if values:
             groups.append(frozenset(term(field, v) for v in values))
     place = query.place
@@ -89,4 +89,5 @@ def document_terms(doc: dict) -> list[str]:
     if doc.get("code_departement"):
         out.append(term("dep", doc["code_departement"]))
     out += [term("zone", z) for z in doc["zone_eligibilite"] or []]
+    out += [term("rome", c) for c in doc.get("codes_rome") or []]
     return out

@@ -42,6 +42,9 @@ class SearchQuery:
     departements: tuple[str, ...] = ()
     #: restrict to services whose own commune is one of these codes INSEE (``GET /services``)
     communes: tuple[str, ...] = ()
+    #: ROME v3 codes (fiches, domaines, grands domaines): services declaring any of them
+    #: (``extra["codes_rome"]``); ``app.core.metiers.Referentiel.expand`` gives the codes of a métier
+    codes_rome: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

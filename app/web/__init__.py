@@ -89,3 +89,6 @@ def security_headers(response):
 
 
 from app.web import pages  # noqa: E402,F401  (registers the routes)
+from app.web import metiers  # noqa: E402,F401  (métier pages, docs/metiers.md)
+from app.web import feedback  # noqa: E402,F401  (« Votre avis », « Signaler une erreur »)
+from app.web import diagnostic  # noqa: E402,F401  (needs diagnostic → plan)

@@ -12,7 +12,7 @@ from app.core import vocabularies as voc
 from app.core.geo import geography
 from app.web import bp, carte, queries, setting
 from app.web.criteria import FACET_PARAMS, Criteria, facet_label
-from app.web.present import grouped_by_need, view
+from app.web.present import grouped_by_need, levier_of, view
 
 for _noisy in ("weasyprint", "fontTools"):  # per-step INFO lines on every PDF
     logging.getLogger(_noisy).setLevel(logging.WARNING)
@@ -137,9 +137,32 @@ def _selection_ids() -> list[str]:
     return list(dict.fromkeys(i for i in ids if "\x00" not in i and len(i) <= 1000))[: queries.MAX_SELECTION]
 
 
+def _selection_needs() -> dict[str, voc.Levier]:
+    """``besoins=a,,b``, aligned with ``ids``: the need (lever) each service was added for, so that a
+    service answering several needs is filed under that one (e.g. from the diagnostic's plan)."""
+    ids = [part.strip() for raw in request.args.getlist("ids") for part in raw.split(",") if part.strip()]
+    needs = [part.strip() for raw in request.args.getlist("besoins") for part in raw.split(",")]
+    if len(needs) != len(ids):
+        return {}
+    out: dict[str, voc.Levier] = {}
+    for service_id, value in zip(ids, needs):
+        if (lv := voc.levier(value)) is not None:
+            out.setdefault(service_id, lv)
+    return out
+
+
 def _selection_views(ids: list[str]):
     now = dt.datetime.now(dt.timezone.utc)
-    return [view(s, None, (), now) for s in queries.services_by_ids(ids)]
+    needs = _selection_needs()
+    return [view(s, None, (needs[s.id],) if s.id in needs else (), now) for s in queries.services_by_ids(ids)]
+
+
+def _selection_params(views) -> dict:
+    """Link parameters of a selection: the ids, and the needs when one differs from the default."""
+    params = {"ids": ",".join(v.id for v in views)}
+    if any(v.levier != levier_of(v.service) for v in views):
+        params["besoins"] = ",".join(v.levier.value if v.levier else "" for v in views)
+    return params
 
 
 @bp.get("/selection")
@@ -149,7 +172,7 @@ def selection():
     maps = {v.id: carte.static_map(*(v.point or (None, None)), v.service.code_insee, width=200, height=150,
                                    label=f"Localisation : {v.service.commune or ''}") for v in views}
     return render_template("selection.html", ids=ids, views=views, groups=grouped_by_need(views), maps=maps,
-                           missing=len(ids) - len(views))
+                           missing=len(ids) - len(views), share_params=_selection_params(views))
 
 
 @bp.get("/selection.pdf")
@@ -161,7 +184,7 @@ def selection_pdf():
     maps = {v.id: carte.static_map(*(v.point or (None, None)), v.service.code_insee, width=220, height=165,
                                    label=f"Localisation : {v.service.commune or ''}") for v in views}
     html = render_template("selection_pdf.html", views=views, groups=grouped_by_need(views), maps=maps,
-                           today=dt.date.today(), share_url=url_for("web.selection", ids=",".join(v.id for v in views),
+                           today=dt.date.today(), share_url=url_for("web.selection", **_selection_params(views),
                                                                     _external=True))
     try:
         from weasyprint import HTML

@@ -48,10 +48,11 @@ LOCAL_TYPES = {"commune", "epci"}
 THEME_RULES: list[tuple[str, list[str]]] = [
     (r"permis (de conduire|b\b|am\b|moto)|auto-?ecole|code de la route|_interetpermisdeconduire|bourse au permis",
      ["mobilite--preparer-un-permis", "mobilite--financer-ma-mobilite"]),
-    (r"covoiturage|velo|trottinette|autopartage", ["mobilite--mobilite-douce-partagee-collective", "mobilite--financer-ma-mobilite"]),
+    (r"covoiturage|\bvelos?\b|trottinette|autopartage", ["mobilite--mobilite-douce-partagee-collective", "mobilite--financer-ma-mobilite"]),
     (r"cyclomoteur|(location|pret|achat) d\S*\s*(un\s+)?vehicule|voiture|scooter", ["mobilite--acceder-a-un-vehicule"]),
     (r"garage|reparation (de|du) vehicule|entretien (de|du) vehicule", ["mobilite--entretenir-reparer-son-vehicule"]),
-    (r"transport|abonnement|\bter\b|carte (zou|sncf|solidaire)|imagine r|deplacement|mobilite|carburant|trajet|billet",
+    (r"transport|abonnement|\bter\b|carte (zou|sncf|solidaire)|imagine r|deplacement"
+     r"|mobilite(?! (internationale|europeenne))|carburant|trajet|billet",
      ["mobilite--financer-ma-mobilite"]),
     (r"\bbafa\b|\bbafd\b|\bbsb\b|_interetbafa", ["se-former--monter-son-dossier-de-formation", "se-former--trouver-sa-formation"]),
     (r"formation|secourisme|psc1|pse1|bourses? (d.etudes|sur criteres|au merite|du superieur|sanitaires?|regionales? d.etudes)"
@@ -201,8 +202,8 @@ class AidesJeunesConnector(Connector):
             raise RecordError("aide sans identifiant (slug)")
         if not label:
             raise RecordError(f"aide {slug} sans intitulé")
-        if re.search(r"\bde demonstration\b", fold(label)):
-            return None  # demo entries of the catalogue, not real aids
+        if re.search(r"\b(de demonstration|aide de test)\b", fold(label)):
+            return None  # demo and test entries of the catalogue, not real aids
         inst_slug = item.get("institution")
         institution = self._institutions().get(inst_slug)
         if institution is None:

@@ -42,6 +42,9 @@ _MODALITES = (("avec de l'aide", "accompagnement"), ("dans un atelier", "atelier
               ("a ma place", "delegation"), ("à ma place", "delegation"))
 #: upstream sources whose services serve the whole département of La Réunion (upstream practice)
 _ZONE_BY_SOURCE = {"fredo": ["974"]}
+#: the La Réunion extract is a territorial file whose rows lost their zone: a service it offers at a
+#: distance is limited to the département (without a zone it would be eligible all over France)
+_REUNION_ZONE = ["974"]
 #: publics an upstream source implies when its rows carry no profils (upstream practice: crèches)
 _PUBLICS_BY_SOURCE = {"monenfant": ["familles"]}
 
@@ -167,6 +170,7 @@ class DataInclusionConnector(Connector):
         place = {"adresse": _text(row.get("Adresse")), "commune": _text(row.get("Commune")),
                  "code_postal": _text(row.get("Code Postal")), "code_insee": _text(row.get("Code Insee"))}
         lat, lon, notes = _point(row.get("Lat"), row.get("Long"), "Lat", "Long", place)
+        modes = [m for m in _pg_array(row.get("Modes Accueil")) if m in voc.MODES_ACCUEIL]
         themes_v0 = _pg_array(row.get("Thematiques"))
         profils = _pg_array(row.get("Profils"))
         frais = _pg_array(row.get("Frais"))
@@ -187,8 +191,9 @@ class DataInclusionConnector(Connector):
             frais=v0.frais_v1(frais), frais_precisions=v0.frais_precisions_v1(frais), publics=publics,
             conditions_acces=v0.conditions_from_profils(profils),
             latitude=lat, longitude=lon, **place,
-            modes_accueil=[m for m in _pg_array(row.get("Modes Accueil")) if m in voc.MODES_ACCUEIL] or None,
-            zone_eligibilite=_ZONE_BY_SOURCE.get(source), extra=extra,
+            modes_accueil=modes or None,
+            zone_eligibilite=_ZONE_BY_SOURCE.get(source) or (_REUNION_ZONE if "a-distance" in modes else None),
+            extra=extra,
         )
         local_structure = f"{source}--{structure_id}"
         if srow is not None and _text(srow.get("Nom")):

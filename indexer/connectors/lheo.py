@@ -19,8 +19,9 @@ Decisions:
   never read: only the organisme's and the place's own coordinates are used.
 * Formacode and ROME codes become searchable words through the bundled referentials
   (``FCod-utf-8.csv``: labels, non-descriptors, ROME v2 jobs; ``RomeFCod-utf-8.csv``: ROME v2 ↔
-  Formacode). The ROME v3 codes of the files (``A1402``…) have no label offline: they are kept as
-  codes (searchable as such).
+  Formacode). The ROME v3 codes of the files (``A1402``…) get their label from the bundled ROME
+  referential (:mod:`app.core.metiers`) and go to ``extra["codes_rome"]``, which links the training to
+  its métiers (docs/metiers.md); RomeFCod's ROME v2 codes are obsolete and not used for that.
 
 The XML is parsed with ``defusedxml`` (no entity expansion, no DTD fetching, no network).
 """
@@ -38,6 +39,7 @@ from xml.etree.ElementTree import Element, ParseError, tostring
 import defusedxml.ElementTree as SafeET
 from defusedxml import DefusedXmlException
 
+from app.core.metiers import referentiel as rome_referentiel
 from indexer.connectors._text import join_paragraphs, plain_text
 from indexer.connectors.base import OFFERS_DIR, Connector
 from indexer.normalise import parse_decimal
@@ -376,6 +378,9 @@ class LheoConnector(Connector):
             if ref:
                 mots += [ref["libelle"], *ref["synonymes"], *ref["metiers"]]
         mots += rome + [f"formacode {c}" for c in codes]
+        # the ROME v3 codes of the file are what links the training to a métier (docs/metiers.md)
+        romes = rome_referentiel()
+        mots += [romes.get(c).libelle for c in romes.known(rome)]
         certifiante = _text(formation, "certifiante") == "1"
         certification = {k: v for k, v in {
             "certifiante": certifiante,
@@ -418,7 +423,9 @@ class LheoConnector(Connector):
             "financeurs": financeurs,
             "certification": certification,
             "formacodes": formacode_items,
-            "rome": [{"code": c, "libelle": None} for c in dict.fromkeys(rome)],
+            "rome": [{"code": c, "libelle": romes.get(c).libelle if romes.get(c) else None}
+                     for c in dict.fromkeys(rome)],
+            "codes_rome": romes.known(rome),
             "nsf": nsf or None,
             "a_distance": "a-distance" in modes,
             "modalites_enseignement": MODALITES_ENSEIGNEMENT.get(enseignement or ""),

@@ -26,6 +26,7 @@ from functools import lru_cache
 from typing import Iterable
 
 from app.core.geo import Commune, departement_of_postcode, geography, name_key
+from app.core.metiers import referentiel as rome_referentiel
 from app.core.text import fold
 from indexer.connectors.base import Connector
 from indexer.records import Offer, RawRecord, RecordError, ServiceRecord, StructureRecord, UnreadableInput
@@ -497,6 +498,23 @@ NAF = {
 }
 
 
+#: NAF activities that say which jobs an SIAE (its workers in insertion) does; generic ones (8899B action
+#: sociale, 9499Z associations, 7830Z/7820Z mise à disposition, 8411Z communes…) say nothing and are absent.
+#: Values are ROME v3 fiches or domaines (docs/metiers.md).
+NAF_ROME = {
+    "0113Z": ("A1414",), "0161Z": ("A1401", "A1402"), "0210Z": ("A1205",), "0240Z": ("A1201", "A1205"),
+    "1071A": ("D1102",), "1071C": ("D1102",), "3811Z": ("K2303",), "3821Z": ("K2304",), "3831Z": ("K2304",),
+    "3832Z": ("K2304",), "4120A": ("F1703", "F1704"), "4120B": ("F1703", "F1704"), "4311Z": ("F1704",),
+    "4321A": ("F1602",), "4332A": ("F1607",), "4332B": ("F1607",), "4333Z": ("F1608", "F1609"),
+    "4334Z": ("F1606",), "4339Z": ("F16",), "4399C": ("F1703",), "4520A": ("I1604",), "4779Z": ("D1201",),
+    "4941A": ("N4101",), "4941B": ("N4105",), "4942Z": ("N1102",), "5210B": ("N1103",),
+    "5510Z": ("G1501", "G1703"), "5610A": ("G1602", "G1803"), "5610C": ("G1603",), "5621Z": ("G1602", "D1103"),
+    "5629B": ("G1603",), "8121Z": ("K2204",), "8122Z": ("K2204", "K2202"), "8129B": ("K2204", "K2303"),
+    "8130Z": ("A1203",), "8810A": ("K1302", "K1304"), "9104Z": ("A1202",), "9522Z": ("I1402",),
+    "9601A": ("K2201", "D1205"), "9601B": ("K2201", "D1205"),
+}
+
+
 def naf_text(code: str) -> str | None:
     code = re.sub(r"[^0-9A-Z]", "", (code or "").upper())
     if not code:
@@ -668,6 +686,15 @@ class SiaeConnector(Connector):
         if jobs:
             extra["metiers"] = jobs
             extra["mots_cles"] = sorted({w for j in jobs for w in (j["rome"], j["appellation"]) if w})
+        # métiers of the structure: those it declared (jobs file), else what its NAF activity implies
+        codes_rome = rome_referentiel().known([j["rome"] for j in jobs if j["rome"]])
+        origine = "métiers déclarés par la structure" if codes_rome else None
+        if not codes_rome:
+            codes_rome = rome_referentiel().known(NAF_ROME.get(extra.get("code_naf") or "", ()))
+            origine = "activité de la structure (code NAF)" if codes_rome else None
+        if codes_rome:
+            extra["codes_rome"] = codes_rome
+            extra["codes_rome_origine"] = origine
         lines = [about]
         if jobs:
             lines.append("Métiers proposés : " + " ; ".join(
@@ -739,6 +766,18 @@ GEIQ_SECTEURS = {
 }
 
 
+#: GEIQ sector words (GEIQ_SECTEURS values) -> ROME v3 domaines or fiches the groupement recruits for
+GEIQ_SECTEURS_ROME = {
+    "bâtiment": ("F15", "F16", "F17"), "travaux publics": ("F13", "F17"), "BTP": ("F13", "F15", "F16", "F17"),
+    "agriculture": ("A14",), "espaces verts": ("A12",), "paysage": ("A12",), "viticulture": ("A1401", "A1405"),
+    "propreté": ("K22",), "nettoyage": ("K22",), "industrie": ("H",), "métallurgie": ("H29",),
+    "transport": ("N41",), "logistique": ("N11",), "aéronautique": ("H29", "I1602"),
+    "hôtellerie": ("G15", "G17"), "restauration": ("G16", "G18"), "aide à domicile": ("K13",),
+    "santé": ("J13", "J15"), "sanitaire et social": ("J13", "J15", "K13"), "social": ("K12",),
+    "sport": ("G12",), "animation": ("G12",), "commerce": ("D",), "bois": ("H22",), "sécurité": ("K25",),
+}
+
+
 class GeiqConnector(Connector):
     name = "geiq"
     label = "Groupements d'employeurs pour l'insertion et la qualification (GEIQ, 2019)"
@@ -780,6 +819,10 @@ class GeiqConnector(Connector):
         extra: dict = {}
         if secteurs:
             extra["secteurs"] = secteurs
+            codes_rome = rome_referentiel().known([c for w in secteurs for c in GEIQ_SECTEURS_ROME.get(w, ())])
+            if codes_rome:
+                extra["codes_rome"] = codes_rome
+                extra["codes_rome_origine"] = "secteur du groupement (nom du GEIQ)"
             extra["mots_cles"] = secteurs + ["alternance", "contrat de professionnalisation", "apprentissage"]
         else:
             extra["mots_cles"] = ["alternance", "contrat de professionnalisation", "apprentissage"]

@@ -32,6 +32,9 @@ def ingested(settings):
 def app(settings, ingested):
     from app.factory import create_app
 
+    from app.coordination.demand import flush_pending
+
     flask_app = create_app(settings)
     flask_app.config["TESTING"] = True
-    return flask_app
+    yield flask_app
+    flush_pending(settings.database_url)  # before the scratch database is dropped

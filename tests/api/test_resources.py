@@ -72,3 +72,13 @@ def test_health_and_openapi(client):
             "recherche_public", "types", "score_qualite_minimum", "exclure_doublons", "page", "size", "q",
             "rayon_km"} <= params
     assert client.get("/api/docs").status_code == 200
+
+
+def test_structures_without_duplicates_keep_one_per_cluster(client):
+    """Structures with and without ``date_maj`` are compared (a date against nothing once gave a 500)."""
+    every = client.get("/api/v1/structures", query_string={"code_departement": "12", "size": 10000})
+    best = client.get("/api/v1/structures", query_string={"code_departement": "12", "size": 10000,
+                                                          "exclure_doublons": "true"})
+    assert every.status_code == best.status_code == 200
+    assert 0 < best.get_json()["total"] < every.get_json()["total"]
+    assert {s["id"] for s in best.get_json()["items"]} < {s["id"] for s in every.get_json()["items"]}

@@ -37,18 +37,26 @@ def first_ids(client, n=2):
     ("accueil", "/"),
     ("resultats", "/recherche?code_commune=12202&levier=numerique&frais=gratuit"),
     ("service", None),
+    ("signaler", None),
     ("selection", None),
     ("catalogue", "/catalogue/12/numerique"),
+    ("diagnostic", "/diagnostic"),
+    ("plan", "/diagnostic/plan?lieu=Millau&code_commune=12145&freins=permis&freins=garde-enfants&projet=se-former"),
 ])
 def test_no_serious_axe_violation(new_page, client, name, path):
     ids = first_ids(client)
     if name == "service":
         path = f"/services/{ids[0]}"
+    elif name == "signaler":
+        path = f"/signaler-une-erreur?service={ids[0]}"
     elif name == "selection":
         path = "/selection?ids=" + ",".join(ids)
     page = new_page(path, axe=True)
     if name == "resultats":
         page.locator("#carte .leaflet-marker-icon").first.wait_for()
+    if name in ("service", "signaler"):  # the feedback forms are part of what axe checks
+        assert page.locator("form[data-formulaire=avis]" if name == "service"
+                            else "form[data-formulaire=signalement]").count() == 1
     blocking = run_axe(page)
     assert not blocking, json.dumps(blocking, ensure_ascii=False, indent=1)
 

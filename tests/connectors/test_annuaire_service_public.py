@@ -1,46 +1,20 @@
 """Annuaire de l'administration (Service-Public.fr, 2019) connector, on the real bundled file and damaged copies."""
 from __future__ import annotations
 
-import collections
 import json
 import random
 import re
 
 import pytest
-from sqlalchemy import select
-from sqlalchemy.orm import Session
 
 from app.core import vocabularies as voc
-from app.core.db import create_schema, engine_for
-from app.core.models import QuarantinedRow, Service, Structure
 from indexer.connectors.annuaire_service_public import TYPES_FILE, ServicePublicConnector, annuaire_types
 from indexer.connectors.siae import FIRST_NAMES, email_kind
-from indexer.run import RunFailed, ingest
+from indexer.run import RunFailed
+from tests.connectors.helpers import per_departement, run, stored
 
 ANNUAIRE = ServicePublicConnector().default_paths()[0]
 MISSION_LOCALE_RODEZ = "mission_locale-12202-01,"
-
-
-def run(connector, folder, paths=None) -> dict:
-    folder.mkdir(parents=True, exist_ok=True)
-    engine = engine_for(f"sqlite:///{folder}/t.sqlite3")
-    create_schema(engine)
-    with Session(engine) as s:
-        report = ingest(connector, s, instance_dir=folder, paths=paths)
-        services = {sv.id: {c: getattr(sv, c) for c in ("nom", "commune", "code_insee", "code_postal", "thematiques",
-                                                        "publics", "description", "type", "structure_id", "courriel",
-                                                        "telephone", "frais")}
-                    for sv in s.scalars(select(Service))}
-        structures = {st.id: {c: getattr(st, c) for c in ("nom", "commune", "code_insee", "code_postal", "adresse",
-                                                          "courriel", "telephone", "reseaux_porteurs", "extra")}
-                      for st in s.scalars(select(Structure))}
-        quarantine = [q.reason for q in s.scalars(select(QuarantinedRow))]
-    return {"report": report, "services": services, "structures": structures, "quarantine": quarantine}
-
-
-def per_departement(services: dict) -> dict[str, int]:
-    counts = collections.Counter((sv["code_insee"] or "")[:2] for sv in services.values())
-    return {d: counts[d] for d in ("11", "12", "81")}
 
 
 def rewrite(target, changes: dict) -> None:
@@ -102,6 +76,8 @@ def test_mapping_of_other_types(annuaire):
     assert mdph["publics"] == ["personnes-en-situation-de-handicap"]
     pmi = annuaire["services"]["service-public--pmi-12202-01-accueil"]
     assert {"famille--soutien-a-la-parentalite-et-a-leducation", "sante--acces-aux-soins"} <= set(pmi["thematiques"])
+    # the PMI approves and lists the assistants maternels: it is a childcare (garde d'enfants) desk too
+    assert "famille--garde-denfants" in pmi["thematiques"] and "assistants maternels" in pmi["description"]
     cci = annuaire["services"]["service-public--cci-12202-01-accueil"]
     assert cci["thematiques"][0].startswith("creer-une-entreprise--") and cci["frais"] is None
     adil = annuaire["services"]["service-public--adil-12202-01-accueil"]
@@ -214,11 +190,6 @@ def test_declarations():
     assert c.name == "service-public" and c.label and c.licence.startswith("Licence Ouverte") and c.format
     assert set(c.leviers) <= {lv.value for lv in voc.leviers()}
     assert all(p.is_file() for p in c().default_paths())
-
-
-def stored(folder) -> dict[str, bool]:
-    with Session(engine_for(f"sqlite:///{folder}/t.sqlite3")) as s:
-        return {sv.id: sv.retired_at is None for sv in s.scalars(select(Service))}
 
 
 def test_incremental_runs(tmp_path):

@@ -78,7 +78,8 @@ def test_report_and_quarantine_on_the_real_files(full):
     assert report.quarantined == 1
     row = session.scalars(select(QuarantinedRow).where(QuarantinedRow.source == "data-inclusion")).one()
     assert row.reason == "nom de structure absent ou trop court : '3R'"
-    assert report.new == len(live_services(session)) == 4234
+    # 4 236: two "Habitat (des) jeunes" associations (Albi, Reims) get their FJT housing service from the name
+    assert report.new == len(live_services(session)) == 4236
 
 
 def test_service_counts_per_departement(full):
@@ -90,9 +91,10 @@ def test_service_counts_per_departement(full):
     # the 2022 file: its digital-mediation service lists, plus services implied by the typologie
     numerique = "liste des services numériques de la structure"
     assert (by_dep[("11", numerique)], by_dep[("12", numerique)], by_dep[("81", numerique)]) == (25, 25, 24)
-    assert (by_dep[("11", "typologie")], by_dep[("12", "typologie")], by_dep[("81", "typologie")]) == (14, 7, 1)
+    # 81: Cap emploi (AIPTH), and the FJT housing of "Habitat des jeunes en Albigeois" (typologie from its name)
+    assert (by_dep[("11", "typologie")], by_dep[("12", "typologie")], by_dep[("81", "typologie")]) == (14, 7, 2)
     total = collections.Counter(dep for dep, _ in by_dep.elements())
-    assert {d: total[d] for d in ("11", "12", "81", "974")} == {"11": 39, "12": 32, "81": 25, "974": 2724}
+    assert {d: total[d] for d in ("11", "12", "81", "974")} == {"11": 39, "12": 32, "81": 26, "974": 2724}
 
 
 def test_reunion_latitudes_are_repaired_against_the_commune_centre(full):
@@ -144,11 +146,15 @@ def test_reunion_fields(full):
     assert visale.conditions_acces == "Le bénéficiaire doit être locataire."
     assert visale.modes_accueil == ["a-distance", "en-presentiel"]
     assert visale.structure.nom == "AGENCE ACTION LOGEMENT"
-    # fredo services serve the whole département (upstream practice); other sources derive no zone
+    # fredo services serve the whole département (upstream practice); the other rows lost their zone:
+    # those offered at a distance are limited to La Réunion (else eligible all over France), not the others
     fredo = [s for s in services.values() if (s.extra or {}).get("source_amont") == "fredo"]
     assert len(fredo) == 1340 and all(s.zone_eligibilite == ["974"] for s in fredo)
-    assert all(s.zone_eligibilite is None for s in services.values()
-               if (s.extra or {}).get("source_amont") in {"dora", "monenfant", "france-travail"})
+    others = [s for s in services.values() if (s.extra or {}).get("source_amont") in {"dora", "monenfant", "france-travail"}]
+    remote = [s for s in others if "a-distance" in (s.modes_accueil or [])]
+    assert remote and all(s.zone_eligibilite == ["974"] for s in remote)
+    assert all(s.zone_eligibilite is None for s in others if s not in remote)
+    assert visale.zone_eligibilite == ["974"]
 
 
 def test_structures_from_the_structures_file_or_built_from_the_service(full):
@@ -245,7 +251,7 @@ def test_an_unreadable_file_fails_the_run_and_keeps_the_offers(full, tmp_path, p
     with pytest.raises(RunFailed):
         ingest(DataInclusionConnector(), session, instance_dir=tmp_path,
                paths=[broken, *DataInclusionConnector().default_paths()])
-    assert len(live_services(session)) == first.new == 4234  # nothing retired
+    assert len(live_services(session)) == first.new == 4236  # nothing retired
 
 
 def test_a_second_run_changes_nothing(full, tmp_path):

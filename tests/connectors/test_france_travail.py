@@ -1,42 +1,17 @@
 """France Travail agencies (2019 Pôle emploi sites), on the real bundled file and damaged copies of it."""
 from __future__ import annotations
 
-import collections
 import random
 
 import pytest
-from sqlalchemy import select
-from sqlalchemy.orm import Session
 
 from app.core import vocabularies as voc
-from app.core.db import create_schema, engine_for
-from app.core.models import QuarantinedRow, Service, Structure
 from indexer.connectors.france_travail import FranceTravailConnector, agency_name
-from indexer.run import RunFailed, ingest
+from indexer.run import RunFailed
+from tests.connectors.helpers import per_departement, run, stored
 
 AGENCIES = FranceTravailConnector().default_paths()[0]
 RODEZ_LINE = "OCC0030005880,RODEZ,12235,ALE"
-
-
-def run(connector, folder, paths=None) -> dict:
-    folder.mkdir(parents=True, exist_ok=True)
-    engine = engine_for(f"sqlite:///{folder}/t.sqlite3")
-    create_schema(engine)
-    with Session(engine) as s:
-        report = ingest(connector, s, instance_dir=folder, paths=paths)
-        services = {sv.id: {c: getattr(sv, c) for c in ("nom", "commune", "code_insee", "thematiques", "publics",
-                                                        "description", "latitude", "longitude", "structure_id")}
-                    for sv in s.scalars(select(Service))}
-        structures = {st.id: {c: getattr(st, c) for c in ("nom", "adresse", "complement_adresse", "reseaux_porteurs",
-                                                          "latitude", "longitude", "geo_precision", "extra")}
-                      for st in s.scalars(select(Structure))}
-        quarantine = [q.reason for q in s.scalars(select(QuarantinedRow))]
-    return {"report": report, "services": services, "structures": structures, "quarantine": quarantine}
-
-
-def per_departement(services: dict) -> dict[str, int]:
-    counts = collections.Counter((sv["code_insee"] or "")[:2] for sv in services.values())
-    return {d: counts[d] for d in ("11", "12", "81")}
 
 
 def rewrite(target, changes: dict) -> None:
@@ -138,11 +113,6 @@ def test_declarations():
     assert c.name == "france-travail-agences" and "France Travail" in c.label and c.licence and c.format
     assert set(c.leviers) <= {lv.value for lv in voc.leviers()}
     assert all(p.is_file() for p in c().default_paths())
-
-
-def stored(folder) -> dict[str, bool]:
-    with Session(engine_for(f"sqlite:///{folder}/t.sqlite3")) as s:
-        return {sv.id: sv.retired_at is None for sv in s.scalars(select(Service))}
 
 
 def test_incremental_runs(tmp_path):

@@ -69,7 +69,8 @@ def test_paysan_boulanger_millau_organisme_and_its_session(ingested, engine):
         financeurs = {f["code"]: f["libelle"] for f in extra["financeurs"]}
         assert financeurs["16"] == "OPCO" and financeurs["10"] == "Bénéficiaire de l'action"
         assert {"code": "21538", "libelle": "boulangerie", "principal": True} in extra["formacodes"]
-        assert extra["rome"] == [{"code": "A1402", "libelle": None}]
+        assert extra["rome"] == [{"code": "A1402", "libelle": "Aide agricole de production légumière ou végétale"}]
+        assert extra["codes_rome"] == ["A1402"], "the métier link (docs/metiers.md)"
         assert extra["a_distance"] is False and extra["eligible_cpf"] is False
         assert extra["certification"]["certifiante"] is False
         # Formacode labels, non-descriptors and ROME v2 jobs become searchable words

@@ -1,49 +1,19 @@
 """Aidants Connect and conseillers numériques connectors, on the real bundled files and damaged copies."""
 from __future__ import annotations
 
-import collections
 import random
 
 import pytest
-from sqlalchemy import select
-from sqlalchemy.orm import Session
 
 from app.core import vocabularies as voc
-from app.core.db import create_schema, engine_for
-from app.core.models import QuarantinedRow, Service, Structure
 from indexer.connectors.mediation_numerique import AidantsConnectConnector, ConseillersNumeriquesConnector
-from indexer.run import RunFailed, ingest
+from indexer.run import RunFailed
+from tests.connectors.helpers import fed_levers, per_departement, run, stored
 
 AIDANTS = AidantsConnectConnector().default_paths()[0]
 CNFS = ConseillersNumeriquesConnector().default_paths()[0]
 SAINT_SANTIN = "France services Saint Santin,1861,"
 MILLAU = "COMMUNE DE MILLAU;Millau;"
-
-
-def run(connector, folder, paths=None) -> dict:
-    folder.mkdir(parents=True, exist_ok=True)
-    engine = engine_for(f"sqlite:///{folder}/t.sqlite3")
-    create_schema(engine)
-    with Session(engine) as s:
-        report = ingest(connector, s, instance_dir=folder, paths=paths)
-        services = {sv.id: {c: getattr(sv, c) for c in ("nom", "commune", "code_insee", "code_postal", "thematiques",
-                                                        "publics", "description", "extra", "structure_id", "adresse")}
-                    for sv in s.scalars(select(Service))}
-        structures = {st.id: {c: getattr(st, c) for c in ("nom", "commune", "code_insee", "adresse", "siret",
-                                                          "reseaux_porteurs", "extra", "description")}
-                      for st in s.scalars(select(Structure))}
-        quarantine = [q.reason for q in s.scalars(select(QuarantinedRow))]
-    return {"report": report, "services": services, "structures": structures, "quarantine": quarantine}
-
-
-def per_departement(services: dict) -> dict[str, int]:
-    counts = collections.Counter((sv["code_insee"] or "")[:2] for sv in services.values())
-    return {d: counts[d] for d in ("11", "12", "81")}
-
-
-def fed_levers(services: dict) -> set[str]:
-    return {lv.value for lv in voc.leviers() for sv in services.values()
-            if set(lv.thematiques) & set(sv["thematiques"] or [])}
 
 
 def rewrite(source, target, changes: dict) -> None:
@@ -249,11 +219,6 @@ def test_declarations(connector):
     assert connector.name in {"aidants-connect", "conseillers-numeriques"} and connector.label and connector.licence
     assert set(connector.leviers) <= {lv.value for lv in voc.leviers()}
     assert all(p.is_file() for p in connector().default_paths())
-
-
-def stored(folder) -> dict[str, bool]:
-    with Session(engine_for(f"sqlite:///{folder}/t.sqlite3")) as s:
-        return {sv.id: sv.retired_at is None for sv in s.scalars(select(Service))}
 
 
 @pytest.mark.parametrize("connector,path,starts", [(AidantsConnectConnector, AIDANTS, SAINT_SANTIN),

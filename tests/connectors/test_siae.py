@@ -6,47 +6,16 @@ import random
 import re
 
 import pytest
-from sqlalchemy import select
-from sqlalchemy.orm import Session
 
 from app.core import vocabularies as voc
-from app.core.db import create_schema, engine_for
-from app.core.models import QuarantinedRow, Service, Structure
 from indexer.connectors.siae import (FIRST_NAMES, GeiqConnector, SiaeConnector, column_key, email_kind,
                                      locate)
-from indexer.run import RunFailed, ingest
+from indexer.run import RunFailed
+from tests.connectors.helpers import fed_levers, per_departement, run, stored
 
 SIAE_LIST = SiaeConnector().default_paths()[1]
 SIAE_JOBS = SiaeConnector().default_paths()[0]
 GEIQ_LIST = GeiqConnector().default_paths()[0]
-
-
-def run(connector, folder, paths=None) -> dict:
-    """Ingest into a fresh SQLite database in ``folder``; plain data back (report, rows, quarantine)."""
-    folder.mkdir(parents=True, exist_ok=True)
-    engine = engine_for(f"sqlite:///{folder}/t.sqlite3")
-    create_schema(engine)
-    with Session(engine) as s:
-        report = ingest(connector, s, instance_dir=folder, paths=paths)
-        services = {sv.id: {c: getattr(sv, c) for c in ("nom", "commune", "code_insee", "code_postal", "thematiques",
-                                                        "publics", "courriel", "description", "extra", "type",
-                                                        "structure_id", "latitude", "longitude", "frais")}
-                    for sv in s.scalars(select(Service).where(Service.retired_at.is_(None)))}
-        structures = {st.id: {c: getattr(st, c) for c in ("nom", "commune", "code_insee", "courriel", "reseaux_porteurs",
-                                                          "adresse", "extra", "siret", "telephone", "site_web")}
-                      for st in s.scalars(select(Structure))}
-        quarantine = [(q.row_number, q.reason) for q in s.scalars(select(QuarantinedRow))]
-    return {"report": report, "services": services, "structures": structures, "quarantine": quarantine}
-
-
-def per_departement(services: dict) -> dict[str, int]:
-    counts = collections.Counter((sv["code_insee"] or "")[:2] for sv in services.values())
-    return {d: counts[d] for d in ("11", "12", "81")}
-
-
-def fed_levers(services: dict) -> set[str]:
-    return {lv.value for lv in voc.leviers() for sv in services.values()
-            if set(lv.thematiques) & set(sv["thematiques"] or [])}
 
 
 def rewrite(source, target, changes: dict) -> None:
@@ -84,7 +53,7 @@ def test_siae_counts_per_departement(siae):
 
 
 def test_siae_quarantine_of_the_real_file(siae):
-    reasons = collections.Counter(reason.split(" :")[0] for _, reason in siae["quarantine"])
+    reasons = collections.Counter(reason.split(" :")[0] for _, reason in siae["quarantine_rows"])
     # merged communes the geography does not know by their 2019 name (Capavenir Vosges ×4, Cherves-Richemont)
     # and Saint-Martin / Saint-Pierre-et-Miquelon, outside the COG of communes
     assert reasons == {"commune introuvable ou incohérente": 5,
@@ -213,7 +182,7 @@ def test_damaged_rows_are_quarantined_and_the_others_go_in(siae, tmp_path):
                                  ";ASSOC CHORUS;": lambda line: line.replace(";ASSOC CHORUS;", ";ASSOC;CHORUS;"),
                                  ";ASSOC ADEL;": absurd})
     out = run(SiaeConnector(), tmp_path / "db", [SIAE_JOBS, damaged])
-    new = sorted(set(out["quarantine"]) - set(siae["quarantine"]))
+    new = sorted(set(out["quarantine_rows"]) - set(siae["quarantine_rows"]))
     assert [reason for _, reason in new] == [
         "colonnes décalées ou ligne tronquée : ligne de 6 colonnes, l'en-tête en a 15 (début : 'AI | 012 | AVEYRON')",
         "commune introuvable ou incohérente : code postal '99999', commune 'NULLE PART'",
@@ -281,7 +250,7 @@ def test_geiq_counts_and_known_record(geiq):
 
 
 def test_geiq_quarantine(geiq):
-    assert geiq["quarantine"] == [(18, "commune introuvable ou incohérente : code postal '95725', "
+    assert geiq["quarantine_rows"] == [(18, "commune introuvable ou incohérente : code postal '95725', "
                                         "commune 'ROISSY CDG Cedex'")]
 
 
@@ -299,7 +268,7 @@ def test_geiq_damaged_rows(geiq, tmp_path):
     rewrite(GEIQ_LIST, damaged, {"GEIQ BTP 12;": lambda line: line.replace("GEIQ BTP 12;", "GEIQ BTP;12;"),
                                  "GEIQ BTP 81;": lambda line: line.replace(";LAVAUR;81500;", ";NULLE PART;99999;")})
     out = run(GeiqConnector(), tmp_path / "db", [damaged])
-    reasons = sorted(r.split(" (début")[0] for _, r in out["quarantine"])
+    reasons = sorted(r.split(" (début")[0] for _, r in out["quarantine_rows"])
     assert reasons == ["colonnes décalées ou ligne tronquée : ligne de 13 colonnes, l'en-tête en a 12",
                        "commune introuvable ou incohérente : code postal '95725', commune 'ROISSY CDG Cedex'",
                        "commune introuvable ou incohérente : code postal '99999', commune 'NULLE PART'"]
@@ -313,12 +282,6 @@ def test_declarations(connector):
     assert connector.name in {"siae", "geiq"} and connector.label and connector.licence and connector.format
     assert set(connector.leviers) <= {lv.value for lv in voc.leviers()}
     assert all(p.is_file() and "data/offers/siae/" in p.as_posix() for p in connector().default_paths())
-
-
-def stored(folder) -> dict[str, bool]:
-    """Service id -> still live, as stored in the database of ``folder``."""
-    with Session(engine_for(f"sqlite:///{folder}/t.sqlite3")) as s:
-        return {sv.id: sv.retired_at is None for sv in s.scalars(select(Service))}
 
 
 @pytest.mark.parametrize("connector", [SiaeConnector, GeiqConnector])

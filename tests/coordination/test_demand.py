@@ -5,12 +5,13 @@ import datetime as dt
 
 from sqlalchemy import inspect, select
 
-from app.coordination.demand import LOGGED_FIELDS, scrub_words
+from app.coordination.demand import LOGGED_FIELDS, flush_pending, scrub_words
 from app.core.db import engine_for, session_scope
 from app.core.models_coordination import SearchLog
 
 
 def _rows(url):
+    flush_pending(url)
     with session_scope(url) as session:
         rows = list(session.scalars(select(SearchLog).order_by(SearchLog.id)))
         session.expunge_all()

@@ -9,7 +9,7 @@ from app.search.lexicon import document_stems
 def make_doc(local_id: str, nom: str, thematiques=(), *, commune: str | None = "12202", dlat: float = 0.0,
              dlon: float = 0.0, located: bool = True, modes=("en-presentiel",), zone=None,
              publics=("tous-publics",), frais=("gratuit",), type_="accompagnement", source="test",
-             cluster=None, score=0.5, date_maj="2025-06-01", description="") -> dict:
+             cluster=None, score=0.5, date_maj="2025-06-01", description="", codes_rome=()) -> dict:
     geo = geography()
     c = geo.commune(commune) if commune else None
     lat = (c.lat + dlat) if (c and located) else None
@@ -22,7 +22,7 @@ def make_doc(local_id: str, nom: str, thematiques=(), *, commune: str | None = "
         "frais": list(frais), "modes_accueil": sorted(modes), "zone_eligibilite": list(zone) if zone else None,
         "score_qualite": score, "cluster_id": cluster or f"{source}--s{local_id}", "date_maj": date_maj,
         "lat": lat, "lon": lon, "code_insee": c.code_insee if c else None,
-        "code_departement": c.code_departement if c else None,
+        "code_departement": c.code_departement if c else None, "codes_rome": sorted(codes_rome),
         "text_names": document_stems(nom), "text_labels": document_stems(" ".join(labels)),
         "text_body": document_stems(description), "names": nom, "labels": " ".join(labels), "body": description,
     }

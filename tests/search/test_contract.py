@@ -161,3 +161,33 @@ def test_lay_words_find_the_right_offer(backend):
 def test_without_place_everything_is_eligible(backend):
     found, total = all_ids(backend)
     assert total == 19 and len(found) == 19 and found == sorted(found)
+
+
+def test_codes_rome_filter(build_backend):
+    """``codes_rome``: services declaring any of the codes, combined with the other filters and the place."""
+    backend = build_backend([
+        make_doc("proprete", "Entreprise d'insertion propreté", ["trouver-un-emploi--repondre-a-des-offres-demploi"],
+                 dlat=0.01, codes_rome=("K2204",)),
+        make_doc("geiq", "GEIQ propreté", ["trouver-un-emploi--repondre-a-des-offres-demploi"], dlat=0.02,
+                 codes_rome=("K22",)),
+        make_doc("btp", "GEIQ BTP", ["trouver-un-emploi--repondre-a-des-offres-demploi"], dlat=0.03,
+                 codes_rome=("F16", "F17")),
+        make_doc("formation", "Titre professionnel agent de propreté", ["se-former--trouver-sa-formation"],
+                 dlat=0.04, type_="formation", codes_rome=("K2204", "K2203")),
+        make_doc("loin", "Agent de propreté loin", ["trouver-un-emploi--repondre-a-des-offres-demploi"], dlat=1.0,
+                 codes_rome=("K2204",)),
+        make_doc("aucun", "Sans métier", ["trouver-un-emploi--repondre-a-des-offres-demploi"], dlat=0.01),
+    ])
+    found, total = all_ids(backend, codes_rome=("K2204",))
+    assert sorted(found) == ["test--formation", "test--loin", "test--proprete"] and total == 3
+    found, _ = all_ids(backend, codes_rome=("K2204", "K22"))
+    assert sorted(found) == ["test--formation", "test--geiq", "test--loin", "test--proprete"]
+    found, _ = all_ids(backend, codes_rome=("K2204", "K22"), place=HERE, rayon_km=20)
+    assert found == ["test--proprete", "test--geiq", "test--formation"], "distance order, 'loin' out of range"
+    found, _ = all_ids(backend, codes_rome=("K2204",), types=("formation",))
+    assert found == ["test--formation"]
+    found, _ = all_ids(backend, codes_rome=("F1703", "F17", "F"))
+    assert found == ["test--btp"]
+    assert backend.search(SearchQuery(codes_rome=("Z9999",))).total == 0
+    res = backend.search(SearchQuery(q="propreté", codes_rome=("K22",), place=HERE))
+    assert [h.id for h in res.hits] == ["test--geiq"], "words and codes both apply"

@@ -172,3 +172,41 @@ def test_an_index_named_like_the_alias_is_refused(make_backend, docs):
             backend.rebuild(docs[:2])
     finally:
         backend.client.indices.delete(index=backend.alias)
+
+
+def _count_requests(backend) -> list[dict]:
+    """Record the bodies the backend sends (the real node still answers every one)."""
+    sent: list[dict] = []
+    real = backend._search
+
+    def recording(body, filter_path=None):
+        sent.append(body)
+        return real(body, filter_path)
+
+    backend._search = recording
+    return sent
+
+
+def test_term_statistics_are_read_once_per_index_build(make_backend, docs):
+    """Row counts of terms are remembered: a repeated word costs no statistics request, and a
+    rebuild behind the alias (another process's, here another backend object's) is noticed."""
+    searching = make_backend()
+    searching.rebuild(docs)
+    query = SearchQuery(q="hébergement d'urgence", size=10)
+    first = searching.search(query)
+    sent = _count_requests(searching)
+    again = searching.search(query)
+    assert len(sent) == 2, "best text score and page only: the statistics are remembered"
+    assert [(h.id, h.score) for h in again.hits] == [(h.id, h.score) for h in first.hits]
+
+    # another process rebuilds the same alias with fewer documents: other row counts, other scores
+    from app.search.opensearch import OpenSearchBackend
+
+    builder = OpenSearchBackend(searching.url, searching.alias, timeout=30)
+    builder.rebuild(docs[: len(docs) // 2])
+    fresh = OpenSearchBackend(searching.url, searching.alias, timeout=30).search(query)
+    sent.clear()
+    after = searching.search(query)
+    assert any("aggs" in body and "avgdl" in body["aggs"] for body in sent), "statistics read again"
+    assert [(h.id, h.score) for h in after.hits] == [(h.id, h.score) for h in fresh.hits]
+    assert after.total == fresh.total < first.total

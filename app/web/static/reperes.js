@@ -35,7 +35,8 @@
 
   function add(item) {
     var items = load().filter(function (x) { return x.id !== item.id; });
-    items.push({ id: item.id, nom: item.nom || '', besoin: item.besoin || '', ajoute: new Date().toISOString() });
+    items.push({ id: item.id, nom: item.nom || '', besoin: item.besoin || '', levier: item.levier || '',
+                 ajoute: new Date().toISOString() });
     save(items);
   }
 
@@ -53,7 +54,12 @@
 
   function selectionUrl(list) {
     if (!list.length) { return '/selection'; }
-    return '/selection?ids=' + list.map(encodeURIComponent).join(',');
+    // The need each service was added for (aligned with the ids), so the page files it there.
+    var byId = {};
+    load().forEach(function (x) { byId[x.id] = x.levier || ''; });
+    var needs = list.map(function (id) { return byId[id] || ''; });
+    var url = '/selection?ids=' + list.map(encodeURIComponent).join(',');
+    return needs.some(Boolean) ? url + '&besoins=' + needs.map(encodeURIComponent).join(',') : url;
   }
 
   function announce(message) {
@@ -103,7 +109,7 @@
         announce('Votre sélection est pleine (' + MAX + ' services).');
         return;
       }
-      add({ id: id, nom: name, besoin: button.getAttribute('data-besoin') });
+      add({ id: id, nom: name, besoin: button.getAttribute('data-besoin'), levier: button.getAttribute('data-levier') });
       announce('« ' + name + ' » ajouté à votre sélection (' + load().length + ').');
     }
   });

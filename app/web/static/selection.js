@@ -46,7 +46,8 @@
           if (known.indexOf(id) === -1) {
             var button = article.querySelector('[data-action="ajouter-selection"]');
             items.push({ id: id, nom: button ? button.getAttribute('data-nom') : '',
-                         besoin: button ? button.getAttribute('data-besoin') : '', ajoute: new Date().toISOString() });
+                         besoin: button ? button.getAttribute('data-besoin') : '',
+                         levier: button ? button.getAttribute('data-levier') : '', ajoute: new Date().toISOString() });
             known.push(id);
           }
         });
