@@ -7,6 +7,10 @@ source's bundled files (``.cache/relevance/``, shared with the ``relevance`` sec
 when the data or the indexing code change); ``cluster_s`` is the time of that recomputation
 over all of France's bundled structures.
 
+The ``heldout_*`` keys are the same figures on the held-out pairs (``tests/fixtures/dedupe/heldout.csv``:
+other towns, labelled without looking at the clustering, never used for tuning): the tuning pairs
+flatter the rules, the held-out ones say what to expect elsewhere.
+
 Run alone: ``python -m benchmarks.run --only dedupe`` (registered by ``benchmarks/extra.py``).
 """
 from __future__ import annotations
@@ -25,7 +29,7 @@ def bench_dedupe(args, context) -> dict:
     from app.core.models import Structure
     from benchmarks.relevance.run import CACHE, build_index
     from config import load_settings
-    from indexer.dedupe_eval import evaluate
+    from indexer.dedupe_eval import HELDOUT, evaluate, live_clusters, load_pairs
 
     build_index(log=lambda *a, **k: None)
     settings = load_settings(environ={}, instance_dir=str(CACHE / "instance"))
@@ -34,10 +38,15 @@ def bench_dedupe(args, context) -> dict:
         structures = session.scalar(select(func.count()).select_from(Structure)
                                     .where(Structure.retired_at.is_(None)))
         t0 = time.perf_counter()
-        result = evaluate(session)
+        clusters = live_clusters(session)
         seconds = time.perf_counter() - t0
+        result = evaluate(session, clusters=clusters)
+        heldout = evaluate(session, load_pairs(HELDOUT), clusters=clusters)
     figures = result.figures()
     figures.update({"structures": structures, "cluster_s": round(seconds, 1),
                     "false_positives": [f"{p.a} ~ {p.b}" for p in result.false_positives],
                     "false_negatives": [f"{p.a} ~ {p.b}" for p in result.false_negatives]})
+    figures.update({f"heldout_{key}": value for key, value in heldout.figures().items()})
+    figures.update({"heldout_false_positives": [f"{p.a} ~ {p.b}" for p in heldout.false_positives],
+                    "heldout_false_negatives": [f"{p.a} ~ {p.b}" for p in heldout.false_negatives]})
     return figures

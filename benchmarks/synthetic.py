@@ -83,7 +83,9 @@ def generate(n: int, seed: int = 7) -> Iterator[dict]:
             "categories": sorted({voc.category_of(t) for t in thematiques}), "publics": sorted(pubs),
             "frais": [rng.choice(["gratuit", "gratuit", "payant"])], "modes_accueil": sorted(modes),
             "zone_eligibilite": zone, "score_qualite": round(rng.uniform(0.3, 1.0), 2),
-            "cluster_id": f"c--{i // 3}" if rng.random() < 0.1 else f"s--{i // 2}",
+            # about one service in fifteen is of a structure that is not its duplicate cluster's best
+            # (documents.best_duplicates): exclure_doublons leaves it out
+            "best_duplicate": rng.random() >= 0.07,
             "date_maj": (today - dt.timedelta(days=rng.randint(0, 900))).isoformat(),
             "lat": lat, "lon": lon, "code_insee": commune.code_insee, "code_departement": commune.code_departement,
             "text_names": document_stems(nom), "text_labels": document_stems(" ".join(labels)),

@@ -11,7 +11,14 @@ A pair is predicted "same" when :func:`indexer.dedupe.cluster_ids` puts both str
 cluster (clusters are transitive: what ``exclure_doublons`` actually folds). The clusters are
 recomputed from the live rows of the database with the current code; nothing is written.
 
-    python -m indexer.dedupe_eval [--database-url URL]      # the instance of REPERES_* settings
+``tests/fixtures/dedupe/heldout.csv`` (:data:`HELDOUT`) has the same format: 190 pairs labelled
+later, in towns where the rules were never looked at (Millau, Villefranche-de-Rouergue, Castres,
+Gaillac, Narbonne, Castelnaudary, Saint-Pierre and Le Port de La Réunion, Cahors, Bergerac, Sedan),
+without looking at what the clustering decides. It measures the rules; it must never be used to
+tune them (docs/connectors.md, "Deduplication"). Pairs of one source are allowed there: the rules
+never link them directly, only through records of other sources.
+
+    python -m indexer.dedupe_eval [--database-url URL] [--pairs FILE | --heldout]
 """
 from __future__ import annotations
 
@@ -26,6 +33,8 @@ from sqlalchemy.orm import Session, lazyload
 from app.core.models import Structure
 
 PAIRS = Path(__file__).resolve().parents[1] / "tests" / "fixtures" / "dedupe" / "pairs.csv"
+#: the held-out pairs: for measuring only, never for tuning the rules
+HELDOUT = PAIRS.with_name("heldout.csv")
 
 
 @dataclass(frozen=True)
@@ -75,14 +84,21 @@ def load_pairs(path: Path = PAIRS) -> list[LabelledPair]:
                 for r in csv.DictReader(f)]
 
 
-def evaluate(session: Session, pairs: list[LabelledPair] | None = None) -> Evaluation:
-    """Score the clusters the current code builds from the live structures of ``session``."""
+def live_clusters(session: Session) -> dict[str, str]:
+    """id -> cluster root, recomputed with the current code from the live structures of ``session``."""
     from indexer.dedupe import cluster_ids
 
-    pairs = load_pairs() if pairs is None else pairs
     rows = list(session.scalars(select(Structure).where(Structure.retired_at.is_(None))
                                 .options(lazyload(Structure.services))))
-    cluster = cluster_ids(rows)
+    return cluster_ids(rows)
+
+
+def evaluate(session: Session, pairs: list[LabelledPair] | None = None,
+             clusters: dict[str, str] | None = None) -> Evaluation:
+    """Score the clusters the current code builds from the live structures of ``session``
+    (``clusters``: those of :func:`live_clusters`, when already computed)."""
+    pairs = load_pairs() if pairs is None else pairs
+    cluster = live_clusters(session) if clusters is None else clusters
     out = Evaluation()
     for pair in pairs:
         absent = [i for i in (pair.a, pair.b) if i not in cluster]
@@ -126,10 +142,14 @@ def main() -> None:
 
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--database-url", help="default: REPERES_DATABASE_URL")
+    which = parser.add_mutually_exclusive_group()
+    which.add_argument("--pairs", type=Path, help=f"labelled pairs (CSV); default: {PAIRS.name}")
+    which.add_argument("--heldout", action="store_true", help=f"the held-out pairs ({HELDOUT.name})")
     args = parser.parse_args()
     url = args.database_url or load_settings().database_url
+    path = HELDOUT if args.heldout else args.pairs or PAIRS
     with session_scope(url) as session:
-        print(report(evaluate(session)))
+        print(report(evaluate(session, load_pairs(path))))
 
 
 if __name__ == "__main__":

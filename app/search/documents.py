@@ -5,18 +5,56 @@ filter values and the same points.
 """
 from __future__ import annotations
 
+import datetime as dt
 from typing import Iterable, Iterator
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session, joinedload
+from sqlalchemy.orm import Session, joinedload, object_session
 
 from app.core import vocabularies as voc
+from app.core.facts import searchable_words
 from app.core.geo import geography
 from app.core.models import Service, Structure
 from app.search.lexicon import document_stems
 
 
-def service_document(service: Service, structure: Structure | None) -> dict:
+#: (structure id, cluster_id, score_qualite, date_maj) of one structure
+StructureRow = tuple[str, str | None, float | None, dt.date | str | None]
+
+
+def best_duplicates(structures: Iterable[StructureRow]) -> dict[str, bool]:
+    """Structure id -> whether ``exclure_doublons`` keeps its services (data·inclusion's
+    ``_cluster_id IS NULL OR _is_best_duplicate``).
+
+    True for a structure without ``cluster_id``; in a cluster, True for its best structure only:
+    highest ``score_qualite`` (missing = 0), then the latest ``date_maj`` (missing last), then the
+    smallest id. Decided per structure, whatever the query; pass live structures only.
+    """
+    best: dict[str, tuple[tuple, str]] = {}
+    flags: dict[str, bool] = {}
+    for sid, cluster, score, date_maj in structures:
+        flags[sid] = not cluster
+        if not cluster:
+            continue
+        if isinstance(date_maj, str):
+            date_maj = dt.date.fromisoformat(date_maj[:10])
+        key = (-(score or 0.0), date_maj is None, -date_maj.toordinal() if date_maj else 0, sid)
+        if cluster not in best or key < best[cluster][0]:
+            best[cluster] = (key, sid)
+    for _key, sid in best.values():
+        flags[sid] = True
+    return flags
+
+
+def live_best_duplicates(session: Session) -> dict[str, bool]:
+    """:func:`best_duplicates` of the live structures, in one query."""
+    return best_duplicates(session.execute(
+        select(Structure.id, Structure.cluster_id, Structure.score_qualite, Structure.date_maj)
+        .where(Structure.retired_at.is_(None))).all())
+
+
+def service_document(service: Service, structure: Structure | None, best_duplicate: bool = True) -> dict:
+    """``best_duplicate``: kept by ``exclure_doublons`` (see :func:`best_duplicates`)."""
     geo = geography()
     commune = geo.commune(service.code_insee) if service.code_insee else None
     lat, lon = service.latitude, service.longitude
@@ -37,6 +75,8 @@ def service_document(service: Service, structure: Structure | None) -> dict:
             service.frais_precisions or "", " ".join(extra.get("mots_cles") or [])]
     if structure is not None and structure.description:
         body.append(structure.description)
+    # kind-specific facts (certification, IAE measure, jobs, funders…: app/core/facts.py) are words too
+    body.append(" ".join(searchable_words(service)))
     names = [service.nom, structure.nom if structure is not None else ""]
     return {
         "id": service.id,
@@ -52,8 +92,8 @@ def service_document(service: Service, structure: Structure | None) -> dict:
         "modes_accueil": modes,
         "zone_eligibilite": list(service.zone_eligibilite) if service.zone_eligibilite else None,
         "score_qualite": service.score_qualite,
-        "cluster_id": (structure.cluster_id if structure is not None and structure.cluster_id
-                       else service.structure_id),
+        # data·inclusion's ``exclure_doublons`` keeps every service of the structures flagged here
+        "best_duplicate": bool(best_duplicate),
         "date_maj": service.date_maj.isoformat() if service.date_maj else None,
         "lat": lat,
         "lon": lon,
@@ -73,11 +113,17 @@ def service_document(service: Service, structure: Structure | None) -> dict:
 
 def iter_documents(session: Session, batch: int = 2000) -> Iterator[dict]:
     """Every live (not retired) service, as search documents, in id order."""
+    best = live_best_duplicates(session)
     stmt = (select(Service).where(Service.retired_at.is_(None)).order_by(Service.id)
             .options(joinedload(Service.structure)).execution_options(yield_per=batch))
     for service in session.scalars(stmt):
-        yield service_document(service, service.structure)
+        # a structure that is not live (not in ``best``) has no live cluster: its services stay
+        yield service_document(service, service.structure, best.get(service.structure_id, True))
 
 
 def documents_from(services: Iterable[Service]) -> list[dict]:
-    return [service_document(s, s.structure) for s in services]
+    """These services as documents; duplicates are flagged from their session's live structures."""
+    services = list(services)
+    session = object_session(services[0]) if services else None
+    best = live_best_duplicates(session) if session is not None else {}
+    return [service_document(s, s.structure, best.get(s.structure_id, True)) for s in services]

@@ -33,7 +33,7 @@ from app.search.backend import SearchBackend, SearchUnavailable
 from app.search.plan import Plan, build_plan, document_terms
 from app.search.query import FACET_FIELDS, SearchHit, SearchQuery, SearchResult
 
-SCHEMA_VERSION = "2"
+SCHEMA_VERSION = "3"
 #: above this many candidates, FTS5 narrows them to rows holding a query term before scoring
 BROAD_QUERY = 20_000
 _FACET_PREFIX = {"th": "thematiques", "cat": "categories", "pub": "publics", "frais": "frais",
@@ -68,8 +68,8 @@ class _Index:
     remote: np.ndarray
     zone_any: np.ndarray
     score: np.ndarray
-    cluster: np.ndarray
-    date_rank: np.ndarray
+    #: kept by ``exclure_doublons``: no cluster, or the cluster's best structure (documents.py)
+    best: np.ndarray
     postings: dict[str, np.ndarray]
     facet_terms: list[str]
     facet_matrix: sparse.csr_matrix
@@ -122,7 +122,7 @@ class EmbeddedBackend(SearchBackend):
             CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT);
             CREATE TABLE docs(rowid INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE, lat REAL, lon REAL,
                               onsite INTEGER, remote INTEGER, zone_any INTEGER, score REAL,
-                              cluster TEXT, date_maj TEXT, terms TEXT, words TEXT);
+                              best INTEGER, terms TEXT, words TEXT);
             CREATE VIRTUAL TABLE fts USING fts5(names, labels, body, content='',
                                                 tokenize='unicode61 remove_diacritics 0');
         """)
@@ -134,7 +134,7 @@ class EmbeddedBackend(SearchBackend):
             batch_docs.append((
                 rowid, doc["id"], doc["lat"], doc["lon"], int("en-presentiel" in modes),
                 int("a-distance" in modes), int(not doc["zone_eligibilite"]), doc["score_qualite"],
-                doc["cluster_id"], doc["date_maj"], " ".join(document_terms(doc)),
+                int(doc["best_duplicate"]), " ".join(document_terms(doc)),
                 " ".join({*doc["text_names"].split(), *doc["text_labels"].split(), *doc["text_body"].split()}),
             ))
             batch_fts.append((rowid, doc["text_names"], doc["text_labels"], doc["text_body"]))
@@ -155,7 +155,7 @@ class EmbeddedBackend(SearchBackend):
 
     @staticmethod
     def _flush(con: sqlite3.Connection, docs: list, fts: list) -> None:
-        con.executemany("INSERT INTO docs VALUES (?,?,?,?,?,?,?,?,?,?,?,?)", docs)
+        con.executemany("INSERT INTO docs VALUES (?,?,?,?,?,?,?,?,?,?,?)", docs)
         con.executemany("INSERT INTO fts(rowid, names, labels, body) VALUES (?,?,?,?)", fts)
         docs.clear()
         fts.clear()
@@ -191,8 +191,13 @@ class EmbeddedBackend(SearchBackend):
     def _load(self, stamp: tuple[int, int]) -> _Index:
         try:
             con = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True)
-            rows = con.execute("SELECT rowid, id, lat, lon, onsite, remote, zone_any, score, cluster, "
-                               "date_maj, terms FROM docs ORDER BY rowid").fetchall()
+            version = con.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+            if version is None or version[0] != SCHEMA_VERSION:
+                con.close()
+                raise SearchUnavailable(f"index de recherche d'une autre version ({self.path}) : "
+                                        "lancer `reperes reindex`")
+            rows = con.execute("SELECT rowid, id, lat, lon, onsite, remote, zone_any, score, best, terms "
+                               "FROM docs ORDER BY rowid").fetchall()
             tokens = TokenStore.load(con)
             con.close()
         except sqlite3.DatabaseError as exc:
@@ -206,14 +211,9 @@ class EmbeddedBackend(SearchBackend):
         order = sorted(range(n), key=ids.__getitem__)
         id_rank = np.empty(n, dtype=np.int64)
         id_rank[order] = np.arange(n)
-        clusters: dict[str, int] = {}
-        cluster = np.array([clusters.setdefault(r[8] or r[1], len(clusters)) for r in rows], dtype=np.int64)
-        dates = sorted({r[9] for r in rows if r[9]})
-        date_pos = {d: i + 1 for i, d in enumerate(dates)}
-        date_rank = np.array([date_pos.get(r[9], 0) for r in rows], dtype=np.int64)
         raw_postings: dict[str, list[int]] = {}
         for r in rows:
-            for t in (r[10] or "").split():
+            for t in (r[9] or "").split():
                 raw_postings.setdefault(t, []).append(r[0])
         postings = {t: np.array(p, dtype=np.int64) for t, p in raw_postings.items()}
         facet_terms = sorted(t for t in postings if t.split(":", 1)[0] in _FACET_PREFIX)
@@ -229,7 +229,7 @@ class EmbeddedBackend(SearchBackend):
             remote=np.array([bool(r[5]) for r in rows], dtype=bool),
             zone_any=np.array([bool(r[6]) for r in rows], dtype=bool),
             score=np.array([r[7] if r[7] is not None else 0.0 for r in rows], dtype=float),
-            cluster=cluster, date_rank=date_rank, postings=postings, facet_terms=facet_terms,
+            best=np.array([bool(r[8]) for r in rows], dtype=bool), postings=postings, facet_terms=facet_terms,
             facet_matrix=matrix, tokens=tokens,
         )
 
@@ -268,6 +268,9 @@ class EmbeddedBackend(SearchBackend):
                 mask &= ix.any_of(group)
         if plan.score_min is not None:
             mask &= ix.score >= plan.score_min
+        if plan.exclude_duplicates:
+            # data·inclusion: services of structures without a cluster or best of theirs, all of them
+            mask &= ix.best
 
         text = None
         need = None
@@ -286,14 +289,6 @@ class EmbeddedBackend(SearchBackend):
             mask &= (text > 0) | need
 
         idx = np.flatnonzero(mask)
-        if plan.exclude_duplicates and len(idx):
-            # best of each cluster: score_qualite desc, date_maj desc, id asc
-            order = np.lexsort((ix.id_rank[idx], -ix.date_rank[idx], -ix.score[idx], ix.cluster[idx]))
-            sorted_idx = idx[order]
-            first = np.ones(len(sorted_idx), dtype=bool)
-            first[1:] = ix.cluster[sorted_idx][1:] != ix.cluster[sorted_idx][:-1]
-            idx = np.sort(sorted_idx[first])
-
         facets = self._facets(ix, idx) if plan.facets else {}
         # metre precision: services at the same place tie, and ties go to the id (as OpenSearch does)
         dist_key = np.where(np.isnan(distance[idx]), np.inf, np.round(distance[idx], 3))

@@ -3,9 +3,9 @@
 * ``rebuild`` creates ``<alias>-<UTC timestamp>``, bulk-loads it, then moves the alias in one
   atomic ``_aliases`` call and deletes the older versions: searches see the old index or the new
   one, never half of one.
-* ``search`` sends the bodies of :mod:`app.search.opensearch_query`: one request without words
-  nor ``exclure_doublons``; otherwise two or three (term statistics, cluster representatives or
-  best text score, then the page).
+* ``search`` sends the bodies of :mod:`app.search.opensearch_query`: one request without words;
+  with words two (best text score, then the page), plus the term statistics the first time a
+  term is searched on an index build. ``exclure_doublons`` is a filter clause, no extra request.
 * Any connection error, timeout, missing alias or engine error raises
   :class:`~app.search.backend.SearchUnavailable` (the API answers 503): an outage never looks like
   an empty result.
@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import time
 from typing import Iterable, Iterator
 
 from opensearchpy import OpenSearch
@@ -73,6 +74,7 @@ class OpenSearchBackend(SearchBackend):
         self.client = OpenSearch(hosts=[url], timeout=self.timeout, max_retries=2, retry_on_timeout=False)
         self._version_re = re.compile(re.escape(alias) + r"-\d{8}t\d{12}")
         self._stats = _TermStatsCache()
+        self._mapping_checked_at = -float("inf")
 
     # -- errors -----------------------------------------------------------------------------
     def _unavailable(self, exc: Exception) -> SearchUnavailable:
@@ -161,6 +163,7 @@ class OpenSearchBackend(SearchBackend):
         actions.append({"add": {"index": index, "alias": self.alias}})
         self.client.indices.update_aliases(body={"actions": actions}, request_timeout=BUILD_TIMEOUT)
         self._stats.reset(None)
+        self._mapping_checked_at = -float("inf")
 
     def _prune(self, current: str) -> None:
         older = [v for v in self.versions() if v < current and v not in self.current()]
@@ -181,14 +184,38 @@ class OpenSearchBackend(SearchBackend):
 
     # -- searching --------------------------------------------------------------------------
     def count(self) -> int:
+        self._ensure_mapping(force=True)
         try:
             return int(self.client.count(index=self.alias, request_timeout=self.timeout)["count"])
         except OpenSearchException as exc:
             raise self._unavailable(exc) from exc
 
+    #: seconds between two checks that the alias serves an index of the current mapping
+    MAPPING_CHECK_INTERVAL = 60.0
+
+    def _ensure_mapping(self, force: bool = False) -> None:
+        """Refuse an index built with another mapping version (fields missing or meaning something
+        else would silently give wrong results): 503 until ``reperes reindex``. Checked at most once
+        a minute, and on every ``count`` (health, bootstrap)."""
+        now = time.monotonic()
+        if not force and now - self._mapping_checked_at < self.MAPPING_CHECK_INTERVAL:
+            return
+        try:
+            answer = self.client.indices.get_mapping(index=self.alias, request_timeout=self.timeout,
+                                                     filter_path="*.mappings._meta")
+        except OpenSearchException as exc:
+            raise self._unavailable(exc) from exc
+        versions = {str(((body.get("mappings") or {}).get("_meta") or {}).get("mapping_version"))
+                    for body in (answer or {}).values()}
+        if versions != {osq.MAPPING_VERSION}:
+            raise SearchUnavailable(f"index de recherche construit avec le mapping {', '.join(sorted(versions))}, "
+                                    f"attendu {osq.MAPPING_VERSION} : lancer `reperes reindex`")
+        self._mapping_checked_at = now
+
     def search(self, query: SearchQuery) -> SearchResult:
-        """One to three requests: term statistics (words, unless remembered), then the cluster
-        representatives (``exclure_doublons``) or the best text score (words), then the page."""
+        """One to three requests: term statistics (words, unless remembered), the best text score
+        (words), then the page."""
+        self._ensure_mapping()
         result, answered_by = self._search_once(query)
         if answered_by and self._stats.index is not None and self._stats.index not in answered_by:
             # the alias moved to a new build since the statistics were read: read them again
@@ -201,18 +228,11 @@ class OpenSearchBackend(SearchBackend):
         relevance = osq.has_words(query)
         if relevance and self.text_mode == "stems" and expand(query.q).terms:
             options["term_stats"] = self._term_stats(query)
-        representatives = max_text = None
-        if query.exclure_doublons:
-            answer = self._search(osq.representatives_body(query, limit=self.max_window, **options),
-                                  osq.REPRESENTATIVES_FILTER_PATH)
-            representatives, max_text = osq.representatives_from_response(answer)
-            if len(representatives) >= self.max_window:
-                # more clusters than one request lists: one-request collapse (approximate, see docs)
-                representatives = max_text = None
-        if relevance and max_text is None:
+        max_text = None
+        if relevance:
             max_text = osq.max_text_from_response(self._search(osq.max_text_body(query, **options),
                                                                osq.MAX_TEXT_FILTER_PATH))
-        body = osq.search_body(query, max_text=max_text, representatives=representatives, **options)
+        body = osq.search_body(query, max_text=max_text, **options)
         if body["from"] + body["size"] > self.max_window:
             return self._past_the_window(query, body), set()
         answer = self._search(body)

@@ -19,11 +19,12 @@ Text is indexed twice:
   its matches and ranking differ from the embedded backend's (``light_french`` ≠ Snowball,
   ``synonym_graph`` ≠ the lexicon's expansion), see ``docs/search-backends.md``.
 
-A query with words is sent in three requests: the term statistics, then the best text score of
-the result set (:func:`max_text_body`; with ``exclure_doublons`` the cluster representatives,
-:func:`representatives_body`, give it), then the page (:func:`search_body`). Called alone,
-:func:`search_body` still gives a valid one-request approximation (saturated text score, equal
-IDFs, collapse) — see its docstring.
+A query without words is one request (:func:`search_body`). A query with words is sent in two:
+the best text score of the result set (:func:`max_text_body`), then the page; the term statistics
+(:func:`term_stats_body`) are asked once per index build and term. ``exclure_doublons`` is one more
+filter clause (``best_duplicate``, decided per structure at index build), not another request.
+Called alone, :func:`search_body` still gives a valid one-request approximation (saturated text
+score, equal IDFs) — see its docstring.
 """
 from __future__ import annotations
 
@@ -38,10 +39,10 @@ from app.search.plan import Plan, build_plan
 from app.search.query import FACET_FIELDS, SearchHit, SearchQuery, SearchResult
 
 #: bump when the mapping or the meaning of a field changes (stored in ``_meta``)
-MAPPING_VERSION = "2"
+MAPPING_VERSION = "3"
 ELISION_ARTICLES = ["l", "d", "qu", "j", "n", "s", "c", "m", "t", "jusqu", "lorsqu", "puisqu"]
 KEYWORD_FIELDS = ("id", "source", "structure_id", "type", "thematiques", "categories", "publics", "frais",
-                  "modes_accueil", "zone_eligibilite", "cluster_id", "code_insee", "code_departement", "codes_rome")
+                  "modes_accueil", "zone_eligibilite", "code_insee", "code_departement", "codes_rome")
 TEXT_FIELDS = ("names", "labels", "body")
 #: pre-analysed stems of each text field in a document (app.search.documents)
 STEM_FIELDS = {"names": "text_names", "labels": "text_labels", "body": "text_body"}
@@ -53,12 +54,8 @@ PREFIX_FIELDS = {"th": "thematiques", "cat": "categories", "pub": "publics", "fr
                  "com": "code_insee", "zone": "zone_eligibilite", "rome": "codes_rome"}
 #: distance sort key of services without a distance (not en-presentiel, no point, out of range)
 NO_DISTANCE = 1.0e12
-#: default upper bound of ``from + size`` and of the number of cluster representatives fetched
-#: for an exact ``exclure_doublons`` (also ``index.max_terms_count``)
+#: default upper bound of ``from + size`` (``index.max_result_window``)
 MAX_WINDOW = 100_000
-#: ``cardinality`` counts exactly (but for 64-bit hash collisions) below this many distinct values;
-#: 40 000 is OpenSearch's maximum
-CARDINALITY_PRECISION = 40_000
 #: facet buckets per field: more than any v1 vocabulary or source list holds
 FACET_SIZE = 2_000
 #: text score saturation constant, only used when the best text score is not known
@@ -152,7 +149,7 @@ def index_body(synonyms: list[str], *, shards: int = 1, replicas: int = 0,
     return {
         "settings": {
             "index": {"number_of_shards": shards, "number_of_replicas": replicas,
-                      "max_result_window": max_window, "max_terms_count": max_window},
+                      "max_result_window": max_window},
             "similarity": {"raw_frequency": {"type": "scripted", "script": {"source": RAW_FREQUENCY}}},
             "analysis": {
                 "filter": {
@@ -179,6 +176,8 @@ def index_body(synonyms: list[str], *, shards: int = 1, replicas: int = 0,
                 "zone_any": {"type": "boolean"},
                 "onsite": {"type": "boolean"},
                 "remote": {"type": "boolean"},
+                # kept by exclure_doublons: no cluster, or its cluster's best structure (documents.py)
+                "best_duplicate": {"type": "boolean"},
                 # embedded counts a missing score as 0.0 (filter and ranking)
                 "score_qualite": {"type": "float", "null_value": 0.0},
                 "date_maj": {"type": "date", "format": "strict_date_optional_time||epoch_millis"},
@@ -197,11 +196,11 @@ def to_source(doc: dict) -> dict:
     """The indexed ``_source`` of one document of :mod:`app.search.documents`."""
     modes = doc.get("modes_accueil") or []
     src = {f: doc.get(f) for f in KEYWORD_FIELDS}
-    src["cluster_id"] = doc.get("cluster_id") or doc["id"]
     src.update(
         nom=doc.get("nom"), structure_nom=doc.get("structure_nom"),
         zone_any=not doc.get("zone_eligibilite"),
         onsite="en-presentiel" in modes, remote="a-distance" in modes,
+        best_duplicate=bool(doc["best_duplicate"]),
         score_qualite=doc.get("score_qualite"), date_maj=doc.get("date_maj"),
     )
     if doc.get("lat") is not None and doc.get("lon") is not None:
@@ -233,7 +232,8 @@ def _any_of(terms) -> dict:
 
 
 def filters(query: SearchQuery, plan: Plan | None = None) -> list[dict]:
-    """Every ``bool.filter`` clause: eligibility, proximity, vocabularies, départements, quality."""
+    """Every ``bool.filter`` clause: eligibility, proximity, vocabularies, départements, quality,
+    duplicates."""
     plan = plan or build_plan(query)
     out: list[dict] = []
     place = query.place
@@ -251,6 +251,9 @@ def filters(query: SearchQuery, plan: Plan | None = None) -> list[dict]:
     out += [_any_of(group) for group in plan.groups]
     if query.score_qualite_minimum is not None:
         out.append({"range": {"score_qualite": {"gte": query.score_qualite_minimum}}})
+    if plan.exclude_duplicates:
+        # data·inclusion: every service of a structure without cluster or best of its cluster
+        out.append({"term": {"best_duplicate": True}})
     return out
 
 
@@ -383,11 +386,6 @@ def _sort(query: SearchQuery, relevance: bool) -> list:
     return out
 
 
-#: the order that elects a cluster's representative (data·inclusion ``exclure_doublons``)
-REPRESENTATIVE_SORT = [{"score_qualite": "desc"}, {"date_maj": {"order": "desc", "missing": "_last"}},
-                       {"id": "asc"}]
-
-
 def _facet_aggs(query: SearchQuery) -> dict:
     if not query.facets:
         return {}
@@ -395,39 +393,8 @@ def _facet_aggs(query: SearchQuery) -> dict:
 
 
 # -- request bodies ---------------------------------------------------------------------------
-def representatives_body(query: SearchQuery, *, text_mode: str = "stems", limit: int = MAX_WINDOW,
-                         term_stats: dict | None = None) -> dict:
-    """``exclure_doublons``, step 1: the representative of every matching cluster.
-
-    ``collapse`` keeps the first hit of each ``cluster_id`` in the request order, and the order is
-    the representative order itself (``score_qualite`` desc, ``date_maj`` desc nulls last, ``id``),
-    so each kept hit is exactly the one embedded keeps. With words, ``track_scores`` also returns
-    their text scores, whose maximum normalises the ranking of step 2.
-    """
-    body = {
-        "query": text_query(query, text_mode=text_mode, term_stats=term_stats),
-        "collapse": {"field": "cluster_id"},
-        "sort": REPRESENTATIVE_SORT,
-        "size": limit,
-        # ids come from the sort values: no stored field is read (3x faster for thousands of hits)
-        "stored_fields": "_none_",
-        "track_total_hits": False,
-    }
-    if has_words(query):
-        body["track_scores"] = True
-    return body
-
-
-#: ``filter_path`` of the requests whose answer is large or partly useless
-REPRESENTATIVES_FILTER_PATH = "hits.hits.sort,hits.hits._score"
+#: ``filter_path`` of the best-text-score request: only the score is read
 MAX_TEXT_FILTER_PATH = "hits.hits._score"
-
-
-def representatives_from_response(response: dict) -> tuple[list[str], float]:
-    """Ids of the representatives, and their best text score (0.0 without words)."""
-    hits = (response.get("hits") or {}).get("hits") or []
-    best = max((h.get("_score") or 0.0 for h in hits), default=0.0)
-    return [h["sort"][-1] for h in hits], float(best)
 
 
 def max_text_body(query: SearchQuery, *, text_mode: str = "stems",
@@ -442,26 +409,16 @@ def max_text_from_response(response: dict) -> float:
     return float(hits[0].get("_score") or 0.0) if hits else 0.0
 
 
-def search_body(query: SearchQuery, *, max_text: float | None = None, representatives: list[str] | None = None,
+def search_body(query: SearchQuery, *, max_text: float | None = None,
                 text_mode: str = "stems", term_stats: dict | None = None) -> dict:
     """The domain query as one ``_search`` body.
 
-    * ``max_text``: best text score of the result set (from :func:`max_text_body` or
-      :func:`representatives_from_response`); when omitted the text score is saturated,
-      ``s / (s + 5)``, instead of divided by the best one (an approximation).
-    * ``representatives``: with ``exclure_doublons``, the cluster representatives from
-      :func:`representatives_body`; the result set is exactly them, so totals, facets and order
-      are exact. When omitted, the body collapses on ``cluster_id`` itself (one request): groups
-      are ordered by their best member, each hit carries its representative as the
-      ``representant`` inner hit (its id, distance and explanation; the score is the group's best),
-      the total counts clusters (``cardinality``: exact below 40 000 but for hash collisions)
-      and facets count documents rather than representatives.
+    ``max_text``: best text score of the result set (from :func:`max_text_body`); when omitted the
+    text score is saturated, ``s / (s + 5)``, instead of divided by the best one (an approximation).
     """
     plan = build_plan(query)
     relevance = plan.order == "relevance"
     inner = text_query(query, plan, text_mode=text_mode, term_stats=term_stats)
-    if representatives is not None:
-        inner["bool"]["filter"].append({"terms": {"id": list(representatives)}})
     body: dict = {
         "from": plan.offset, "size": plan.limit, "track_total_hits": True,
         "_source": ["remote", "score_qualite"],
@@ -474,14 +431,6 @@ def search_body(query: SearchQuery, *, max_text: float | None = None, representa
     if query.place is not None:
         body["script_fields"] = {"distance_km": {"script": _distance_script(query)}}
     aggs = _facet_aggs(query)
-    if query.exclure_doublons and representatives is None:
-        inner_hit: dict = {"name": "representant", "size": 1, "sort": REPRESENTATIVE_SORT,
-                           "_source": ["remote", "score_qualite"]}
-        if query.place is not None:
-            inner_hit["script_fields"] = {"distance_km": {"script": _distance_script(query)}}
-        body["collapse"] = {"field": "cluster_id", "inner_hits": inner_hit}
-        aggs["total_clusters"] = {"cardinality": {"field": "cluster_id",
-                                                  "precision_threshold": CARDINALITY_PRECISION}}
     if aggs:
         body["aggs"] = aggs
     return body
@@ -504,16 +453,11 @@ def hits_from_response(query: SearchQuery, response: dict) -> SearchResult:
     hits = []
     for hit in response["hits"]["hits"]:
         matched = set(hit.get("matched_queries") or ())
-        shown = hit
-        representative = (hit.get("inner_hits") or {}).get("representant")
-        if representative and representative["hits"]["hits"]:
-            shown = representative["hits"]["hits"][0]
-            # named queries are not run on inner hits: words are those of the group's best member
-        source = shown.get("_source") or {}
-        dist = _distance(shown)
+        source = hit.get("_source") or {}
+        dist = _distance(hit)
         quality = source.get("score_qualite")
         hits.append(SearchHit(
-            id=shown["_id"],
+            id=hit["_id"],
             score=round(float(hit["_score"]), 4) if relevance and hit.get("_score") is not None else None,
             distance_km=dist,
             explanation=ranking.explain(
@@ -524,10 +468,7 @@ def hits_from_response(query: SearchQuery, response: dict) -> SearchResult:
                 quality=float(quality if quality is not None else 0.0) if relevance else None),
         ))
     aggs = response.get("aggregations") or {}
-    if "total_clusters" in aggs:
-        total = int(aggs["total_clusters"]["value"])
-    else:
-        total = int(response["hits"]["total"]["value"])
+    total = int(response["hits"]["total"]["value"])
     facets = {}
     if query.facets:
         facets = {name: {b["key"]: int(b["doc_count"]) for b in aggs.get(name, {}).get("buckets", [])}

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from app.core import vocabularies as voc
+from app.core.facts import FactGroup, facts_for
 from app.core.geo import geography
 from app.core.models import Service
 from app.search import SearchHit
@@ -160,6 +161,11 @@ class ServiceView:
     @property
     def lien_source(self) -> str | None:
         return text.safe_url(self.service.lien_source)
+
+    @property
+    def facts(self) -> list[FactGroup]:
+        """Kind-specific facts (sessions, funders, IAE measure, amount, 115…) from ``extra``."""
+        return facts_for(self.service)
 
     @property
     def lien_mobilisation(self) -> str | None:

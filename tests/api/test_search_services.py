@@ -62,10 +62,24 @@ def test_words_rank_and_explain(client):
     assert top["score"] is not None and top["explication"]
 
 
-def test_exclure_doublons_shrinks_around_rodez(client):
-    full = client.get("/api/v1/search/services?code_commune=12202&size=1").json["total"]
-    unique = client.get("/api/v1/search/services?code_commune=12202&size=1&exclure_doublons=true").json["total"]
-    assert unique < full
+def test_exclure_doublons_keeps_whole_structures_around_rodez(client):
+    """data·inclusion's rule: the services of a duplicate cluster's best structure, all of them."""
+    full = client.get("/api/v1/search/services?code_commune=12202&size=10000").json
+    unique = client.get("/api/v1/search/services?code_commune=12202&size=10000&exclure_doublons=true").json
+    assert 0 < unique["total"] < full["total"] and len(unique["items"]) == unique["total"]
+    kept = [item["service"]["id"] for item in unique["items"]]
+    assert kept == [item["service"]["id"] for item in full["items"] if item["service"]["id"] in set(kept)], \
+        "the ordinary order over the kept services"
+    structures = {item["service"]["structure_id"] for item in unique["items"]}
+    dropped = [item["service"] for item in full["items"] if item["service"]["id"] not in set(kept)]
+    assert dropped and not [s["id"] for s in dropped if s["structure_id"] in structures], \
+        "a kept structure keeps every service of the full result"
+    assert sum(unique["facettes"]["sources"].values()) == unique["total"], "facets count the kept services"
+    # the SIAE record of this structure beats its conseiller numérique record: both its services stay
+    assert {"siae--48048342900043-aci-012", "siae--48048342900043-ei-012"} <= set(kept)
+    assert "conseillers-numeriques--48048342900043-12000" in {s["id"] for s in dropped}
+    doublons = client.get("/api/v1/structures/conseillers-numeriques--48048342900043").json["doublons"]
+    assert "siae--48048342900043" in {d["id"] for d in doublons}
 
 
 @pytest.mark.parametrize("query, field", [

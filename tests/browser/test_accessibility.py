@@ -37,6 +37,7 @@ def first_ids(client, n=2):
     ("accueil", "/"),
     ("resultats", "/recherche?code_commune=12202&levier=numerique&frais=gratuit"),
     ("service", None),
+    ("formation", "/services/lheo--07_10--07_123324"),  # kind-specific facts, past sessions collapsed
     ("signaler", None),
     ("selection", None),
     ("catalogue", "/catalogue/12/numerique"),
@@ -57,6 +58,9 @@ def test_no_serious_axe_violation(new_page, client, name, path):
     if name in ("service", "signaler"):  # the feedback forms are part of what axe checks
         assert page.locator("form[data-formulaire=avis]" if name == "service"
                             else "form[data-formulaire=signalement]").count() == 1
+    if name == "formation":  # open the collapsed past sessions so that axe checks them too
+        page.locator("details.faits__passes summary").click()
+        page.get_by_text("Du 30 octobre 2017 au 1er juin 2018").wait_for()
     blocking = run_axe(page)
     assert not blocking, json.dumps(blocking, ensure_ascii=False, indent=1)
 

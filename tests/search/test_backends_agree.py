@@ -15,6 +15,7 @@ import pytest
 
 from app.core import vocabularies as voc
 from app.core.geo import geography
+from app.search.documents import best_duplicates
 from app.search.embedded import EmbeddedBackend
 from app.search.lexicon import document_stems
 from app.search.query import Place, SearchQuery
@@ -87,7 +88,7 @@ def make_documents(n: int = 300, seed: int = 20251123) -> list[dict]:
             zone = ["81"]
         source = rng.choice(SOURCES)
         # about one service in four shares its cluster with another source's record
-        cluster = f"cluster-{rng.randrange(40)}" if rng.random() < 0.25 else f"{source}--s{i}"
+        cluster = f"cluster-{rng.randrange(40)}" if rng.random() < 0.25 else None
         labels = [voc.label("thematiques", t) for t in ths]
         labels += sorted({voc.label("categories", voc.category_of(t)) for t in ths})
         labels += [voc.label("publics", p) for p in pubs]
@@ -106,6 +107,10 @@ def make_documents(n: int = 300, seed: int = 20251123) -> list[dict]:
             "text_body": document_stems(body),
             "names": f"{name} {structure}", "labels": " ".join(labels), "body": body,
         })
+    # each service has its own structure, which has the service's score and date (index build rule)
+    best = best_duplicates((d["structure_id"], d.pop("cluster_id"), d["score_qualite"], d["date_maj"]) for d in docs)
+    for d in docs:
+        d["best_duplicate"] = best[d["structure_id"]]
     return docs
 
 

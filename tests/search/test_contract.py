@@ -5,7 +5,7 @@ import pytest
 
 from app.core.geo import geography
 from app.search import Place, SearchQuery
-from tests.search.factory import make_doc
+from tests.search.factory import make_doc, with_duplicates
 
 RODEZ = geography().commune("12202")
 HERE = Place(RODEZ.lat, RODEZ.lon, RODEZ.zone_codes, RODEZ.code_insee)
@@ -31,7 +31,7 @@ def all_ids(backend, **kwargs):
 
 @pytest.fixture
 def corpus():
-    return [
+    return with_duplicates([
         make_doc("near", "Point numérique de Rodez", [NUM], dlat=0.01),                      # ~1 km
         make_doc("mid", "Atelier informatique", [NUM2], dlat=0.2),                            # ~22 km
         make_doc("far", "Cyberbase lointaine", [NUM], dlat=0.6),                              # ~67 km
@@ -50,12 +50,12 @@ def corpus():
         make_doc("seniors", "Club seniors", ["remobilisation--lien-social"], dlat=0.017, publics=("seniors",)),
         make_doc("permis", "Auto-école sociale", [PERMIS], dlat=0.1, score=0.9,
                  description="Préparer le code de la route et la conduite"),
-        make_doc("dup-a", "France Services Rodez", [NUM], dlat=0.005, cluster="c1", score=0.9, source="a"),
-        make_doc("dup-b", "Maison France Services de Rodez", [NUM], dlat=0.006, cluster="c1", score=0.4, source="b"),
-        make_doc("dup-c", "France services (Rodez)", [NUM], dlat=0.007, cluster="c1", score=0.9,
-                 date_maj="2024-01-01", source="c"),
+        make_doc("dup-a", "France Services Rodez", [NUM], dlat=0.005, score=0.9, source="a"),
+        make_doc("dup-b", "Maison France Services de Rodez", [NUM], dlat=0.006, score=0.4, source="b"),
+        make_doc("dup-c", "France services (Rodez)", [NUM], dlat=0.007, score=0.9, date_maj="2024-01-01", source="c"),
         make_doc("nowhere", "Sans lieu", [NUM], commune=None, located=False),
-    ]
+    ], {"a--sdup-a": ("c1", 0.9, "2025-06-01"), "b--sdup-b": ("c1", 0.4, "2025-06-01"),
+        "c--sdup-c": ("c1", 0.9, "2024-01-01")})
 
 
 @pytest.fixture
@@ -137,6 +137,74 @@ def test_exclure_doublons_keeps_best_of_cluster(backend):
     assert members == ["a--dup-a"], "best score_qualite, then most recent date_maj"
     all_found, all_total = all_ids(backend, place=HERE, thematiques=("numerique",))
     assert total == all_total - 2
+
+
+@pytest.fixture
+def clusters(build_backend):
+    """Structures with several services, clusters of two structures (data·inclusion's
+    ``_cluster_id IS NULL OR _is_best_duplicate``, decided per structure)."""
+    def doc(local_id, structure, thematiques, dlat, **kwargs):
+        return make_doc(local_id, kwargs.pop("nom", f"Service {local_id}"), thematiques, dlat=dlat,
+                        structure=f"test--{structure}", source="test", **kwargs)
+
+    docs = [
+        doc("solo-1", "solo", [NUM], 0.010),                     # no cluster: every service stays
+        doc("solo-2", "solo", [GARDE], 0.011),
+        # k1: a beats b on score_qualite although b is more recent; b's services are closer,
+        # score better as services and match the words better: they still go
+        doc("k1a-1", "k1-a", [NUM], 0.050, score=0.3, nom="Point numérique"),
+        doc("k1a-2", "k1-a", [PERMIS], 0.060, score=0.3),
+        doc("k1b-1", "k1-b", [NUM], 0.001, score=0.99, nom="Espace numérique numérique"),
+        doc("k1b-2", "k1-b", [GARDE], 0.002, score=0.99),
+        # k2: same score, d has a date and c has none: d wins (nulls last)
+        doc("k2c-1", "k2-c", [NUM], 0.003),
+        doc("k2d-1", "k2-d", [NUM], 0.070),
+        # k3: same score, same date: the smaller structure id wins
+        doc("k3e-1", "k3-e", [NUM], 0.080),
+        doc("k3f-1", "k3-f", [NUM], 0.004),
+    ]
+    return build_backend(with_duplicates(docs, {
+        "test--solo": (None, 0.2, None),
+        "test--k1-a": ("k1", 0.6, "2025-01-01"), "test--k1-b": ("k1", 0.5, "2025-06-01"),
+        "test--k2-c": ("k2", 0.7, None), "test--k2-d": ("k2", 0.7, "2024-01-01"),
+        "test--k3-e": ("k3", 0.5, "2025-01-01"), "test--k3-f": ("k3", 0.5, "2025-01-01"),
+    }))
+
+
+def test_exclure_doublons_keeps_every_service_of_the_best_structure(clusters):
+    everything, total = all_ids(clusters, place=HERE)
+    assert total == 10
+    kept, kept_total = all_ids(clusters, place=HERE, exclure_doublons=True)
+    assert kept == ["test--solo-1", "test--solo-2", "test--k1a-1", "test--k1a-2", "test--k2d-1", "test--k3e-1"], \
+        "ordinary distance order over the services of structures without cluster or best of theirs"
+    assert kept_total == 6
+    res = clusters.search(SearchQuery(place=HERE, exclure_doublons=True, size=2))
+    assert res.total == 6, "the total counts the filtered set, not the page"
+    assert res.facets["thematiques"] == {NUM: 4, GARDE: 1, PERMIS: 1}
+    assert res.facets["categories"] == {"numerique": 4, "famille": 1, "mobilite": 1}
+    assert res.facets["sources"] == {"test": 6} and sum(res.facets["frais"].values()) == 6
+
+
+def test_exclure_doublons_does_not_depend_on_the_query(clusters):
+    """The best structure is chosen once: a filter that leaves out its services does not bring
+    back the other structure's."""
+    found, total = all_ids(clusters, place=HERE, thematiques=(GARDE,), exclure_doublons=True)
+    assert found == ["test--solo-2"] and total == 1, "k1-b's childcare is not kept for k1-a's lack of one"
+    assert all_ids(clusters, place=HERE, thematiques=(GARDE,))[1] == 2
+    res = clusters.search(SearchQuery(place=HERE, thematiques=("numerique",), exclure_doublons=True))
+    assert [h.id for h in res.hits] == ["test--solo-1", "test--k1a-1", "test--k2d-1", "test--k3e-1"]
+    assert res.facets["thematiques"] == {NUM: 4}
+
+
+def test_exclure_doublons_with_words(clusters):
+    everything = clusters.search(SearchQuery(place=HERE, q="numérique"))
+    assert everything.hits[0].id == "test--k1b-1", "the best text match, left out below"
+    res = clusters.search(SearchQuery(place=HERE, q="numérique", exclure_doublons=True))
+    found = [h.id for h in res.hits]
+    assert "test--k1a-1" in found and not {"test--k1b-1", "test--k1b-2", "test--k2c-1", "test--k3f-1"} & set(found)
+    assert res.total == len(found) < everything.total
+    assert res.hits[0].id == "test--k1a-1" and res.hits[0].score >= 0.45, \
+        "text scores are normalised by the best one of the filtered set"
 
 
 def test_facets_count_the_result_set(backend):

@@ -109,23 +109,36 @@ def test_remote_services_of_la_reunion_do_not_reach_the_mainland(backend):
     assert not [h.id for h in result.hits if h.id.startswith("data-inclusion--") and h.distance_km is None]
 
 
-def test_exclure_doublons_folds_cross_source_duplicates_around_rodez(settings, backend):
-    query = SearchQuery(place=place("12202"), rayon_km=50, size=5000, facets=False)
-    everything = backend.search(query)
+def test_exclure_doublons_keeps_the_best_structure_of_each_cluster_around_rodez(settings, backend):
+    """data·inclusion's rule: every service of a structure without cluster, and of the best live
+    structure of each cluster (``score_qualite``, then latest ``date_maj``, then id), whatever the query."""
+    everything = backend.search(SearchQuery(place=place("12202"), rayon_km=50, size=5000, facets=False))
     folded = backend.search(SearchQuery(place=place("12202"), rayon_km=50, size=5000, facets=False,
                                         exclure_doublons=True))
     assert 0 < folded.total < everything.total and len(folded.hits) == folded.total
     with session_scope(settings.database_url) as session:
-        cluster = dict(session.execute(
-            select(Service.id, Structure.cluster_id).join(Structure, Service.structure_id == Structure.id)
-            .where(Service.id.in_([h.id for h in everything.hits]))).all())
         structure_of = dict(session.execute(select(Service.id, Service.structure_id)
                                             .where(Service.id.in_([h.id for h in everything.hits]))).all())
-    key = {i: cluster[i] or structure_of[i] for i in cluster}
-    # one service per cluster, and every cluster of the full result is still represented
-    assert len({key[h.id] for h in folded.hits}) == folded.total
-    assert {key[h.id] for h in folded.hits} == {key[h.id] for h in everything.hits}
-    # France Services de Rodez is in the ANCT list and in Aidants Connect: one of the two remains
+        live = session.execute(select(Structure.id, Structure.cluster_id, Structure.score_qualite,
+                                      Structure.date_maj).where(Structure.retired_at.is_(None))).all()
+    members: dict[str, list] = {}
+    for row in live:
+        if row.cluster_id:
+            members.setdefault(row.cluster_id, []).append(row)
+    best = {min(rows, key=lambda r: (-(r.score_qualite or 0.0), r.date_maj is None,
+                                     -(r.date_maj.toordinal() if r.date_maj else 0), r.id)).id
+            for rows in members.values()}
+    clustered = {row.id for rows in members.values() for row in rows}
+    expected = [h.id for h in everything.hits
+                if structure_of[h.id] not in clustered or structure_of[h.id] in best]
+    assert [h.id for h in folded.hits] == expected, "the ordinary order over the kept services"
+    # the Insertion par l'activité économique structure (SIAE list) beats its conseiller numérique
+    # record: both of its services stay, the other record's goes
+    siae = {"siae--48048342900043-aci-012", "siae--48048342900043-ei-012"}
+    other = "conseillers-numeriques--48048342900043-12000"
+    assert siae | {other} <= {h.id for h in everything.hits}
+    assert siae <= {h.id for h in folded.hits} and other not in {h.id for h in folded.hits}
+    # France Services de Rodez is in the ANCT list (0.89) and in Aidants Connect (0.69)
     desks = {"france-services--2579--demarches", "aidants-connect--5140-aidants-connect"}
     assert desks <= {h.id for h in everything.hits}
-    assert len(desks & {h.id for h in folded.hits}) == 1
+    assert desks & {h.id for h in folded.hits} == {"france-services--2579--demarches"}

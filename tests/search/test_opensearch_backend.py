@@ -103,20 +103,6 @@ def test_failed_rebuild_keeps_serving_the_old_index(make_backend, docs):
     assert backend.count() == 5
 
 
-def test_too_many_clusters_fall_back_to_one_request_collapse(make_backend, docs):
-    """Past ``max_window`` representatives, one collapsed request: same total, true representatives."""
-    exact = make_backend()
-    exact.rebuild(docs)
-    small = make_backend(max_window=5)
-    small.rebuild(docs)
-    query = SearchQuery(exclure_doublons=True, size=5, facets=False)
-    everything = exact.search(SearchQuery(exclure_doublons=True, size=100, facets=False))
-    assert everything.total > 5
-    approximate = small.search(query)
-    assert approximate.total == everything.total, "cardinality counts the clusters exactly"
-    assert {h.id for h in approximate.hits} <= {h.id for h in everything.hits}, "each hit is its cluster's best"
-
-
 def test_pages_past_the_result_window(make_backend, docs):
     backend = make_backend(max_window=10)
     backend.rebuild(docs)
@@ -210,3 +196,42 @@ def test_term_statistics_are_read_once_per_index_build(make_backend, docs):
     assert any("aggs" in body and "avgdl" in body["aggs"] for body in sent), "statistics read again"
     assert [(h.id, h.score) for h in after.hits] == [(h.id, h.score) for h in fresh.hits]
     assert after.total == fresh.total < first.total
+
+
+def test_exclure_doublons_costs_no_request(make_backend):
+    """``exclure_doublons`` is a filter on the indexed flag: one request without words, two with
+    words (best text score, page) once the term statistics are known."""
+    docs = make_documents(300)
+    backend = make_backend()
+    backend.rebuild(docs)
+    sent = _count_requests(backend)
+    everything = backend.search(SearchQuery(size=500))
+    folded = backend.search(SearchQuery(size=500, exclure_doublons=True))
+    assert len(sent) == 2, "one request each"
+    assert folded.total == sum(1 for d in docs if d["best_duplicate"]) < everything.total
+    assert {h.id for h in folded.hits} == {d["id"] for d in docs if d["best_duplicate"]}
+    query = SearchQuery(q="hébergement d'urgence", size=500, exclure_doublons=True)
+    backend.search(query)
+    sent.clear()
+    res = backend.search(query)
+    assert len(sent) == 2 and all("collapse" not in body for body in sent)
+    assert res.total and all(h.id in {h2.id for h2 in folded.hits} for h in res.hits)
+
+
+def test_an_index_of_another_mapping_version_is_refused(make_backend, docs):
+    """An index built by an older Repères lacks fields (or gives them another meaning): searching it
+    would quietly return wrong results, so it answers 503 until ``reperes reindex``."""
+    from app.search.opensearch import OpenSearchBackend
+
+    backend = make_backend()
+    backend.rebuild(docs)
+    assert backend.search(SearchQuery(size=5)).total == len(docs)
+    (index,) = backend.current()
+    backend.client.indices.put_mapping(index=index, body={"_meta": {"mapping_version": "0"}})
+    stale = OpenSearchBackend(backend.url, backend.alias, timeout=30)
+    with pytest.raises(SearchUnavailable, match=r"mapping 0, attendu \d+ : lancer `reperes reindex`"):
+        stale.search(SearchQuery(size=5))
+    with pytest.raises(SearchUnavailable, match="reperes reindex"):
+        stale.count()
+    stale.rebuild(docs)
+    assert stale.search(SearchQuery(size=5)).total == len(docs), "a rebuild serves again"

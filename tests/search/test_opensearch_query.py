@@ -144,18 +144,16 @@ def test_words_of_stop_words_only_order_by_distance():
     assert "script_score" not in body["query"]
 
 
-def test_exclure_doublons_collapse():
-    query = SearchQuery(place=HERE, exclure_doublons=True)
-    reps = osq.representatives_body(query)
-    assert reps["collapse"] == {"field": "cluster_id"}
-    assert reps["sort"] == osq.REPRESENTATIVE_SORT
-    exact = osq.search_body(query, representatives=["a", "b"])
-    assert "collapse" not in exact and terms_on(exact, "id") == [["a", "b"]]
-    one_request = osq.search_body(query)
-    assert one_request["collapse"]["field"] == "cluster_id"
-    assert one_request["collapse"]["inner_hits"]["sort"] == osq.REPRESENTATIVE_SORT
-    card = one_request["aggs"]["total_clusters"]["cardinality"]
-    assert card == {"field": "cluster_id", "precision_threshold": 40000}
+def test_exclure_doublons_is_a_filter_on_the_flag():
+    flag = {"term": {"best_duplicate": True}}
+    for query in (SearchQuery(place=HERE, exclure_doublons=True),
+                  SearchQuery(q="garde d'enfants", exclure_doublons=True, thematiques=("famille",))):
+        body = osq.search_body(query, max_text=1.0)
+        assert flag in clauses(body, "filter")[0], "one more bool.filter clause"
+        assert "collapse" not in body and "cardinality" not in str(body)
+        assert set(body.get("aggs", {})) == set(FACET_FIELDS), "facets over the filtered set"
+        assert flag in clauses(osq.max_text_body(query), "filter")[0], "best text score of the filtered set"
+    assert flag not in list(walk(osq.search_body(SearchQuery(place=HERE)))), "only when asked"
 
 
 def test_facet_aggregations():
@@ -169,7 +167,6 @@ def test_facet_aggregations():
 def test_bodies_are_json():
     for q in (SearchQuery(q="garde d'enfants", place=HERE, exclure_doublons=True, publics=("familles",)),):
         json.dumps(osq.search_body(q))
-        json.dumps(osq.representatives_body(q))
         json.dumps(osq.max_text_body(q))
 
 
@@ -186,9 +183,10 @@ def test_index_body():
     assert props["location"] == {"type": "geo_point"}
     assert props["names"]["search_analyzer"] == "fr_search"
     for field in ("thematiques", "categories", "publics", "frais", "modes_accueil", "type", "source",
-                  "zone_eligibilite", "cluster_id", "code_departement", "id"):
+                  "zone_eligibilite", "code_departement", "id"):
         assert props[field] == {"type": "keyword"}
-    assert props["zone_any"]["type"] == props["onsite"]["type"] == "boolean"
+    assert props["zone_any"]["type"] == props["onsite"]["type"] == props["best_duplicate"]["type"] == "boolean"
+    assert body["mappings"]["_meta"]["mapping_version"] == osq.MAPPING_VERSION
 
 
 def test_synonym_rules_drop_stop_words():
@@ -199,13 +197,13 @@ def test_synonym_rules_drop_stop_words():
 def test_to_source():
     doc = {"id": "s--1", "source": "s", "structure_id": "s--st", "nom": "N", "structure_nom": None, "type": None,
            "thematiques": [SUB], "categories": ["numerique"], "publics": [], "frais": [],
-           "modes_accueil": ["a-distance"], "zone_eligibilite": None, "score_qualite": None, "cluster_id": None,
+           "modes_accueil": ["a-distance"], "zone_eligibilite": None, "score_qualite": None, "best_duplicate": False,
            "date_maj": None, "lat": None, "lon": 2.0, "code_insee": None, "code_departement": None,
            "text_names": "n", "text_labels": "", "text_body": "", "names": "N", "labels": "", "body": ""}
     src = osq.to_source(doc)
     assert "location" not in src, "no point without both coordinates"
     assert src["zone_any"] is True and src["remote"] is True and src["onsite"] is False
-    assert src["cluster_id"] == "s--1", "a service without cluster is its own cluster"
+    assert src["best_duplicate"] is False
     doc.update(lat=44.0, zone_eligibilite=["12"])
     src = osq.to_source(doc)
     assert src["location"] == {"lat": 44.0, "lon": 2.0} and src["zone_any"] is False

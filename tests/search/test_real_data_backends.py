@@ -21,7 +21,9 @@ FILTERS = [
     {"publics": ("jeunes",), "frais": ("gratuit",)},
     {"modes_accueil": ("en-presentiel",), "score_qualite_minimum": 0.5},
     {"exclure_doublons": True},
+    {"thematiques": ("numerique",), "exclure_doublons": True},
     {"q": "aide aux démarches administratives"},
+    {"q": "aide aux démarches administratives", "exclure_doublons": True},
 ]
 
 
