@@ -33,7 +33,7 @@ def _urls(count: int) -> list[str]:
 
 
 def _seed_rows(settings, index_path: Path, ids: set[str]) -> int:
-    """Structures and services for these ids, from the index's documents (terms, point, date)."""
+    """Structures and services for these ids, from the index's documents (terms, point)."""
     from app.core.db import create_schema, engine_for, session_scope
     from app.core.models import Service, Structure
 
@@ -42,11 +42,11 @@ def _seed_rows(settings, index_path: Path, ids: set[str]) -> int:
     rows = []
     for chunk in range(0, len(ids), 900):
         part = list(ids)[chunk:chunk + 900]
-        rows += con.execute(f"SELECT id, lat, lon, date_maj, terms FROM docs WHERE id IN ({','.join('?' * len(part))})",
+        rows += con.execute(f"SELECT id, lat, lon, terms FROM docs WHERE id IN ({','.join('?' * len(part))})",
                             part).fetchall()
     con.close()
     with session_scope(settings.database_url) as session:
-        for n, (sid, lat, lon, date_maj, terms) in enumerate(rows):
+        for n, (sid, lat, lon, terms) in enumerate(rows):
             by_field: dict[str, list[str]] = {}
             for t in terms.split():
                 field, _, value = t.partition(":")
@@ -58,7 +58,7 @@ def _seed_rows(settings, index_path: Path, ids: set[str]) -> int:
             session.add(Service(
                 id=sid, source=sid.split("--")[0], structure_id=structure_id, nom=f"Service {sid}",
                 description="Un service synthétique pour mesurer la page de résultats.",
-                date_maj=dt.date.fromisoformat(date_maj) if date_maj else None,
+                date_maj=dt.date(2025, 1, 1) + dt.timedelta(days=n % 300),
                 type=(by_field.get("type") or [None])[0],
                 thematiques=by_field.get("th"), frais=(by_field.get("frais") or [None])[0],
                 publics=by_field.get("pub"), modes_accueil=by_field.get("mode"), zone_eligibilite=by_field.get("zone"),

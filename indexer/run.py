@@ -359,12 +359,12 @@ def _limits(model) -> dict[str, int]:
             if isinstance(c.type, String) and c.type.length}
 
 
-_LIMITS = {Structure: _limits(Structure), Service: _limits(Service)}
+_LIMITS = {Structure: tuple(_limits(Structure).items()), Service: tuple(_limits(Service).items())}
 
 
 def check_lengths(model, fields: dict) -> None:
     """PostgreSQL enforces column lengths (SQLite does not): refuse the record, not the run."""
-    for key, limit in _LIMITS[model].items():
+    for key, limit in _LIMITS[model]:
         value = fields.get(key)
         if isinstance(value, str) and len(value) > limit:
             raise RecordError(f"{key} trop long ({len(value)} caractères, maximum {limit})")
@@ -376,6 +376,8 @@ def _described(text: str | None) -> str | None:
 
 
 def _postcode(value: str | None, commune) -> str | None:
+    if value and len(value) == 5 and value.isascii() and value.isdigit():
+        return value
     digits = "".join(ch for ch in (value or "") if ch.isdigit())
     if len(digits) == 4:
         digits = "0" + digits

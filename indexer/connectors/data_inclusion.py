@@ -417,7 +417,11 @@ def _dump(value: Any) -> str:
 
 
 def _text(value: Any) -> str | None:
-    if value is None or isinstance(value, (dict, list)):
+    if value is None:
+        return None
+    if value.__class__ is str:  # nearly every call: skip the isinstance chain
+        return value.strip() or None
+    if isinstance(value, (dict, list)):
         return None
     text = str(value).strip()
     return text or None
