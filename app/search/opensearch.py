@@ -31,6 +31,8 @@ CHUNK_SIZE = 2000
 MAX_CHUNK_BYTES = 10 * 1024 * 1024
 #: requests that build an index are slower than searches (bulk chunks, index creation)
 BUILD_TIMEOUT = 120.0
+#: merging a fresh build into one segment per shard takes longer on a large index
+MERGE_TIMEOUT = 900.0
 
 
 class _TermStatsCache:
@@ -141,6 +143,10 @@ class OpenSearchBackend(SearchBackend):
                                             max_chunk_bytes=MAX_CHUNK_BYTES, raise_on_error=True,
                                             max_retries=2, request_timeout=BUILD_TIMEOUT):
                 count += ok
+            # a build is read-only until the next one: one segment per shard searches fastest
+            # (200,000 services, make bench: p50 with words 16.3 → 14.5 ms for a few seconds of build)
+            self.client.indices.refresh(index=index, request_timeout=BUILD_TIMEOUT)
+            self.client.indices.forcemerge(index=index, max_num_segments=1, request_timeout=MERGE_TIMEOUT)
             self.client.indices.put_settings(
                 index=index, body={"index": {"refresh_interval": None, "number_of_replicas": self.replicas}},
                 request_timeout=BUILD_TIMEOUT)
