@@ -54,3 +54,13 @@ def stored(folder: Path) -> dict[str, bool]:
     """Service id -> still live, as stored in the database of ``folder``."""
     with Session(engine_for(f"sqlite:///{folder}/t.sqlite3")) as s:
         return {sv.id: sv.retired_at is None for sv in s.scalars(select(Service))}
+
+
+def rewrite_lines(source: Path, target: Path, changes: dict, *, newline: str = "\n", contains: bool = False) -> None:
+    """Copy ``source`` to ``target`` (UTF-8), each ``change(line)`` applied to the first line that
+    starts with its key (or contains it, with ``contains``): a damaged copy of a real file."""
+    lines = source.read_bytes().decode("utf-8").split(newline)
+    for key, change in changes.items():
+        index = next(i for i, line in enumerate(lines) if (key in line if contains else line.startswith(key)))
+        lines[index] = change(lines[index])
+    target.write_bytes(newline.join(lines).encode("utf-8"))

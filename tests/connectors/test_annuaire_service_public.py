@@ -11,19 +11,15 @@ from app.core import vocabularies as voc
 from indexer.connectors.annuaire_service_public import TYPES_FILE, ServicePublicConnector, annuaire_types
 from indexer.connectors.siae import FIRST_NAMES, email_kind
 from indexer.run import RunFailed
-from tests.connectors.helpers import per_departement, run, stored
+from tests.connectors.helpers import per_departement, rewrite_lines, run, stored
 
 ANNUAIRE = ServicePublicConnector().default_paths()[0]
 MISSION_LOCALE_RODEZ = "mission_locale-12202-01,"
 
 
 def rewrite(target, changes: dict) -> None:
-    """Copy the annuaire (CRLF lines) to ``target``, each ``change(line)`` applied to the line starting with its key."""
-    lines = ANNUAIRE.read_bytes().decode("utf-8").split("\r\n")
-    for start, change in changes.items():
-        index = next(i for i, line in enumerate(lines) if line.startswith(start))
-        lines[index] = change(lines[index])
-    target.write_bytes("\r\n".join(lines).encode("utf-8"))
+    """A copy of the annuaire (CRLF lines) with some lines changed."""
+    rewrite_lines(ANNUAIRE, target, changes, newline="\r\n")
 
 
 @pytest.fixture(scope="module")

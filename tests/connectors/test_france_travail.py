@@ -8,19 +8,15 @@ import pytest
 from app.core import vocabularies as voc
 from indexer.connectors.france_travail import FranceTravailConnector, agency_name
 from indexer.run import RunFailed
-from tests.connectors.helpers import per_departement, run, stored
+from tests.connectors.helpers import per_departement, rewrite_lines, run, stored
 
 AGENCIES = FranceTravailConnector().default_paths()[0]
 RODEZ_LINE = "OCC0030005880,RODEZ,12235,ALE"
 
 
 def rewrite(target, changes: dict) -> None:
-    """Copy the agencies file to ``target``, each ``change(line)`` applied to the line starting with its key."""
-    lines = AGENCIES.read_bytes().decode("utf-8").split("\n")
-    for start, change in changes.items():
-        index = next(i for i, line in enumerate(lines) if line.startswith(start))
-        lines[index] = change(lines[index])
-    target.write_bytes("\n".join(lines).encode("utf-8"))
+    """A copy of the agencies file with some lines changed."""
+    rewrite_lines(AGENCIES, target, changes)
 
 
 @pytest.fixture(scope="module")

@@ -8,7 +8,7 @@ import pytest
 from app.core import vocabularies as voc
 from indexer.connectors.mediation_numerique import AidantsConnectConnector, ConseillersNumeriquesConnector
 from indexer.run import RunFailed
-from tests.connectors.helpers import fed_levers, per_departement, run, stored
+from tests.connectors.helpers import fed_levers, per_departement, rewrite_lines, run, stored
 
 AIDANTS = AidantsConnectConnector().default_paths()[0]
 CNFS = ConseillersNumeriquesConnector().default_paths()[0]
@@ -17,12 +17,7 @@ MILLAU = "COMMUNE DE MILLAU;Millau;"
 
 
 def rewrite(source, target, changes: dict) -> None:
-    """Copy ``source`` to ``target``, each ``change(line)`` applied to the line starting with its key."""
-    lines = source.read_bytes().decode("utf-8").split("\n")
-    for start, change in changes.items():
-        index = next(i for i, line in enumerate(lines) if line.startswith(start))
-        lines[index] = change(lines[index])
-    target.write_bytes("\n".join(lines).encode("utf-8"))
+    rewrite_lines(source, target, changes)
 
 
 @pytest.fixture(scope="module")

@@ -11,7 +11,7 @@ from app.core import vocabularies as voc
 from indexer.connectors.siae import (FIRST_NAMES, GeiqConnector, SiaeConnector, column_key, email_kind,
                                      locate)
 from indexer.run import RunFailed
-from tests.connectors.helpers import fed_levers, per_departement, run, stored
+from tests.connectors.helpers import fed_levers, per_departement, rewrite_lines, run, stored
 
 SIAE_LIST = SiaeConnector().default_paths()[1]
 SIAE_JOBS = SiaeConnector().default_paths()[0]
@@ -19,12 +19,7 @@ GEIQ_LIST = GeiqConnector().default_paths()[0]
 
 
 def rewrite(source, target, changes: dict) -> None:
-    """Copy ``source`` to ``target``, each ``change(line)`` applied to the first line containing its key."""
-    lines = source.read_bytes().decode("utf-8").split("\n")
-    for needle, change in changes.items():
-        index = next(i for i, line in enumerate(lines) if needle in line)
-        lines[index] = change(lines[index])
-    target.write_bytes("\n".join(lines).encode("utf-8"))
+    rewrite_lines(source, target, changes, contains=True)
 
 
 @pytest.fixture(scope="module")
