@@ -6,7 +6,9 @@ value, drops it (and says so in the record's ``extra["corrections"]``), or raise
 """
 from __future__ import annotations
 
+import datetime as dt
 import re
+import time
 from dataclasses import dataclass
 
 import phonenumbers
@@ -16,6 +18,9 @@ from app.core.geo import Commune, Geography, departement_of_postcode, geography,
 #: farther than this from its commune's centre, a point is wrong (the largest communes,
 #: e.g. Arles or Maripasoula, reach ~40 km from centre to edge).
 MAX_KM_FROM_COMMUNE = 45.0
+#: a point this many degrees or less from the centre in latitude and in longitude is at most
+#: √2 × 111.2 km × this away (a degree of longitude is never longer than one of latitude)
+_NEAR_DEGREES = MAX_KM_FROM_COMMUNE / 111.2 / 1.5
 
 _ZONE = re.compile(r"^(?:\w{5}|\w{2,3}|\d{9}|99[0-5]\d{2}|france)$")
 _EMAIL = re.compile(r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+$")
@@ -30,6 +35,18 @@ _GENERIC_LOCAL_PARTS = re.compile(
 )
 #: domains whose mailboxes are per site, never per person (``<commune>@france-services.gouv.fr``)
 _SITE_MAIL_DOMAINS = frozenset({"france-services.gouv.fr"})
+
+
+_TODAY: list = [0.0, None]  # [monotonic time of the last reading, date]
+
+
+def today() -> dt.date:
+    """``dt.date.today()``, read again at most once a second: each reading looks the local time
+    zone up (about 12 µs), and records ask for it several times each (dates in the future, quality)."""
+    now = time.monotonic()
+    if now - _TODAY[0] > 1.0 or _TODAY[1] is None:
+        _TODAY[:] = [now, dt.date.today()]
+    return _TODAY[1]
 
 
 @dataclass
@@ -73,6 +90,8 @@ def fix_point(commune: Commune | None, lat: float | None, lon: float | None) -> 
         return PlaceFix(code, None, None, "none", "coordonnées hors du globe ignorées")
     if commune is None:
         return PlaceFix(code, lat, lon, "source")
+    if abs(lat - commune.lat) <= _NEAR_DEGREES and abs(lon - commune.lon) <= _NEAR_DEGREES:
+        return PlaceFix(code, lat, lon, "source")  # surely near enough: no distance to compute
     candidates = [(lat, lon, None), (-lat, lon, "signe de la latitude rétabli"),
                   (lat, -lon, "signe de la longitude rétabli"), (lon, lat, "latitude et longitude inversées"),
                   (-lat, -lon, "signes rétablis")]

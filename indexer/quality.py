@@ -15,6 +15,8 @@ from typing import Any
 from data_inclusion.schema.v1 import Service as SchemaService
 from data_inclusion.schema.v1 import score_qualite
 
+from indexer.normalise import today
+
 _NOT_DATED = {"agefiph", "france-travail"}
 
 
@@ -34,7 +36,8 @@ def _date_maj_recente(source_is_dated: bool, date_maj: dt.date | None, today: dt
     if not source_is_dated:
         return None
     model = SchemaService.model_construct(source="x", date_maj=date_maj)
-    return score_qualite.date_maj_recente(model)
+    value = score_qualite.date_maj_recente(model)
+    return round(value, 2) if value is not None else None
 
 
 def _description(text: str | None) -> float:
@@ -68,12 +71,13 @@ def service_score(fields: dict[str, Any]) -> tuple[float, dict[str, float | None
                                                 or fields.get("telephone")) else 0.0,
         "courriel_bien_defini": (1.0 if fields.get("courriel") else 0.0)
         if "envoyer-un-courriel" in (modes or []) else None,
-        "date_maj_recente": _date_maj_recente(fields.get("source") not in _NOT_DATED, date_maj, dt.date.today()),
+        "date_maj_recente": _date_maj_recente(fields.get("source") not in _NOT_DATED, date_maj, today()),
         "frais_bien_definis": 0.0 if frais is None else 1.0 if frais == "gratuit"
         else (1.0 if fields.get("frais_precisions") else 0.5),
         "description_bien_definie": _description(fields.get("description")),
         "telephone_bien_defini": (1.0 if fields.get("telephone") else 0.0)
         if "telephoner" in (modes or []) else None,
     }
-    kept = [round(v, 2) for v in details.values() if v is not None]
-    return round(sum(kept) / len(kept), 2), {k: (round(v, 2) if v is not None else None) for k, v in details.items()}
+    # every criterion is 0, 0.5 or 1 except the date's, rounded once where it is computed
+    kept = [v for v in details.values() if v is not None]
+    return round(sum(kept) / len(kept), 2), details

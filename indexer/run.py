@@ -6,12 +6,14 @@ is not the source's format fails the run and the source keeps its last good offe
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import hashlib
 import json
 import logging
 import multiprocessing
 import os
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
@@ -27,7 +29,7 @@ from indexer import normalise as norm
 from indexer.connectors.base import Connector
 from indexer.quality import service_score
 from indexer.records import Offer, RawRecord, RecordError, ServiceRecord, UnreadableInput
-from indexer.store import upsert_source
+from indexer.store import SourceWriter, Writers
 
 log = logging.getLogger(__name__)
 
@@ -101,6 +103,29 @@ def ingest(connector: Connector, session: Session, instance_dir: Path,
     1 = this process only); see :func:`normalised`. ``progress(done, total)``: called as records
     are read (every :data:`PROGRESS_EVERY` records and at the end; ``total`` grows file by file).
     """
+    with cyclic_gc_paused():
+        return _ingest(connector, session, instance_dir, paths, replay, today, geocoder, workers, progress)
+
+
+@contextmanager
+def cyclic_gc_paused():
+    """Python's cycle collector paused for a run: a run builds millions of small containers
+    (parsed JSON, offers, rows) that live until it ends, and each automatic full collection walks
+    all of them again — over half of the parse time of a 50,000-record file, and in forked
+    workers it also writes to every inherited page. Reference counting frees what a run builds;
+    any cycle left is collected once the collector is back, after the run."""
+    paused = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if paused:
+            gc.enable()
+
+
+def _ingest(connector: Connector, session: Session, instance_dir: Path, paths: list[Path] | None,
+            replay: Path | None, today: dt.date | None, geocoder, workers: int | None,
+            progress: Callable[[int, int], None] | None) -> RunReport:
     started = time.perf_counter()
     report = RunReport(connector.name)
     run = SourceRun(source=connector.name, started_at=utcnow(), status="running")
@@ -118,35 +143,35 @@ def ingest(connector: Connector, session: Session, instance_dir: Path,
         report.raw_path = str(folder)
 
         geo = geography()
-        structures: dict[str, dict] = {}
-        services: dict[str, dict] = {}
+        writers = Writers.for_session(session)
         expected = 0
-        for path, payload in zip(paths, payloads):
-            try:
-                records = list(connector.parse(payload))
-            except UnreadableInput as exc:
-                raise RunFailed(f"{path.name} : {exc}") from exc
-            if len(records) > connector.max_records:
-                raise RunFailed(f"{path.name} : {len(records)} enregistrements, au-delà de la limite "
-                                f"de {connector.max_records}")
-            report.workers = max(report.workers, worker_count(len(records), geocoder, workers))
-            expected += len(records)
-            for record, outcome in zip(records, normalised(connector, records, geo, today, geocoder, workers)):
-                report.read += 1
-                if progress is not None and report.read % PROGRESS_EVERY == 0:
-                    progress(report.read, expected)
-                if isinstance(outcome, str):
-                    quarantine(session, report, run, record, outcome)
-                    continue
-                for s_fields, sv_fields in outcome:
-                    structures.setdefault(s_fields["id"], s_fields)
-                    for sv in sv_fields:
-                        services[sv["id"]] = sv
-        if report.read and report.quarantined == report.read:
-            raise RunFailed(f"aucun enregistrement utilisable sur {report.read} (tous en quarantaine)")
-        if progress is not None:
-            progress(report.read, expected)
-        counts = upsert_source(session, connector.name, list(structures.values()), list(services.values()))
+        with SourceWriter(session, connector.name, writers) as writer:
+            for path, payload in zip(paths, payloads):
+                try:
+                    records = list(connector.parse(payload))
+                except UnreadableInput as exc:
+                    raise RunFailed(f"{path.name} : {exc}") from exc
+                if len(records) > connector.max_records:
+                    raise RunFailed(f"{path.name} : {len(records)} enregistrements, au-delà de la limite "
+                                    f"de {connector.max_records}")
+                report.workers = max(report.workers, worker_count(len(records), geocoder, workers))
+                expected += len(records)
+                outcomes = normalised(connector, records, geo, today, writers, geocoder, workers)
+                for record, outcome in zip(records, outcomes):
+                    report.read += 1
+                    if progress is not None and report.read % PROGRESS_EVERY == 0:
+                        progress(report.read, expected)
+                    if isinstance(outcome, str):
+                        quarantine(session, report, run, record, outcome)
+                        continue
+                    for structure, offer_services in outcome:
+                        writer.add(structure, offer_services)
+            if report.read and report.quarantined == report.read:
+                # raised inside the writer: nothing is retired, the transaction is rolled back
+                raise RunFailed(f"aucun enregistrement utilisable sur {report.read} (tous en quarantaine)")
+            if progress is not None:
+                progress(report.read, expected)
+        counts = writer.counts
         report.new, report.updated, report.unchanged, report.retired = (
             counts.new, counts.updated, counts.unchanged, counts.retired)
         report.status = "ok"
@@ -178,7 +203,7 @@ PARALLEL_MIN_RECORDS = 4000
 #: records per task sent to a worker (results come back in order, one chunk at a time)
 PARALLEL_CHUNK = 1000
 
-_FORKED: tuple | None = None  # (connector, records, geography, today), inherited by forked workers
+_FORKED: tuple | None = None  # (connector, records, geography, today, writers), inherited by forked workers
 
 
 def normalise_record(connector: Connector, record: RawRecord, geo: Geography, today: dt.date | None,
@@ -197,9 +222,20 @@ def normalise_record(connector: Connector, record: RawRecord, geo: Geography, to
         return f"enregistrement illisible ({type(exc).__name__}: {exc})"
 
 
+def prepare_record(connector: Connector, record: RawRecord, geo: Geography, today: dt.date | None,
+                   writers: Writers, geocoder=None):
+    """:func:`normalise_record`, with each row prepared for the database (see
+    :class:`indexer.store.TableWriter`): the quarantine reason, or (structure, services) pairs."""
+    outcome = normalise_record(connector, record, geo, today, geocoder)
+    if isinstance(outcome, str):
+        return outcome
+    return [(writers.structures.prepare(s_fields), [writers.services.prepare(sv) for sv in sv_fields])
+            for s_fields, sv_fields in outcome]
+
+
 def _normalise_slice(bounds: tuple[int, int]) -> list:
-    connector, records, geo, today = _FORKED
-    return [normalise_record(connector, r, geo, today) for r in records[bounds[0]:bounds[1]]]
+    connector, records, geo, today, writers = _FORKED
+    return [prepare_record(connector, r, geo, today, writers) for r in records[bounds[0]:bounds[1]]]
 
 
 def worker_count(records: int, geocoder=None, workers: int | None = None) -> int:
@@ -211,23 +247,23 @@ def worker_count(records: int, geocoder=None, workers: int | None = None) -> int
 
 
 def normalised(connector: Connector, records: list[RawRecord], geo: Geography, today: dt.date | None,
-               geocoder=None, workers: int | None = None):
-    """The outcome of every record, in order.
+               writers: Writers, geocoder=None, workers: int | None = None):
+    """The outcome of every record, in order (see :func:`prepare_record`).
 
-    Normalising (the connector's ``to_offer``, places, texts, quality) is most of a run's time and
-    needs nothing but the record, so a large input is shared among forked worker processes: they
-    inherit the parsed records and send back plain dicts, while this process keeps the database
-    session. Small inputs, a configured geocoder (its network client and SQLite cache stay in one
+    Normalising (the connector's ``to_offer``, places, texts, quality) and preparing the rows for
+    the database are most of a run's time and need nothing but the record, so a large input is
+    shared among forked worker processes: they inherit the parsed records and send back prepared
+    tuples, while this process keeps the database session. Small inputs, a configured geocoder (its network client and SQLite cache stay in one
     process) or ``workers=1`` run here.
     """
     global _FORKED
     workers = worker_count(len(records), geocoder, workers)
     if workers < 2:
         for record in records:
-            yield normalise_record(connector, record, geo, today, geocoder)
+            yield prepare_record(connector, record, geo, today, writers, geocoder)
         return
     bounds = [(i, min(i + PARALLEL_CHUNK, len(records))) for i in range(0, len(records), PARALLEL_CHUNK)]
-    _FORKED = (connector, records, geo, today)
+    _FORKED = (connector, records, geo, today, writers)
     try:
         with multiprocessing.get_context("fork").Pool(workers) as pool:
             for outcomes in pool.imap(_normalise_slice, bounds):

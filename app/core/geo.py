@@ -62,17 +62,29 @@ class Geography:
     epci: dict[str, dict]
     former: dict[str, str] = field(default_factory=dict)  # old commune code -> current code
     _by_postcode: dict[str, list[str]] = field(default_factory=dict)
-    _by_name: dict[str, list[str]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         for c in self.communes.values():
             for cp in c.codes_postaux:
                 self._by_postcode.setdefault(cp, []).append(c.code_insee)
-            if c.code_parent is None:
-                for key in dict.fromkeys(name_key(n) for n in (c.nom, c.nom_court) if n):
-                    self._by_name.setdefault(key, []).append(c.code_insee)
-        for codes in (*self._by_postcode.values(), *self._by_name.values()):
+        for codes in self._by_postcode.values():
             codes.sort(key=lambda code: -self.communes[code].population)
+
+    @property
+    def _by_name(self) -> dict[str, list[str]]:
+        """Folded name -> codes, most populous first; built on the first lookup by name (two thirds
+        of the loading time, and most records and searches give a code, never a name)."""
+        index = self.__dict__.get("_by_name_cache")
+        if index is None:
+            index = {}
+            for c in self.communes.values():
+                if c.code_parent is None:
+                    for key in dict.fromkeys(name_key(n) for n in (c.nom, c.nom_court) if n):
+                        index.setdefault(key, []).append(c.code_insee)
+            for codes in index.values():
+                codes.sort(key=lambda code: -self.communes[code].population)
+            self.__dict__["_by_name_cache"] = index
+        return index
 
     # -- lookups -----------------------------------------------------------------------------
     def commune(self, code_insee: str) -> Commune | None:

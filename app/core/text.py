@@ -34,6 +34,8 @@ QUERY_ONLY_STOPWORDS = frozenset(
 
 def fold(text: str) -> str:
     """Lowercase, strip accents and ligatures: 'Œuvre d’Été' -> 'oeuvre d’ete'."""
+    if text.isascii():  # nothing to decompose
+        return text.lower()
     text = text.replace("œ", "oe").replace("Œ", "oe").replace("æ", "ae").replace("Æ", "ae")
     decomposed = unicodedata.normalize("NFKD", text)
     return "".join(c for c in decomposed if not unicodedata.combining(c)).lower()

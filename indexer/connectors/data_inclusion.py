@@ -26,6 +26,8 @@ from functools import partial
 import re
 from typing import Any, Iterable
 
+import orjson
+
 from app.core import v0_to_v1 as v0
 from app.core import vocabularies as voc
 from app.core.geo import geography
@@ -76,9 +78,12 @@ class DataInclusionConnector(Connector):
     def parse(self, raw: bytes) -> Iterable[RawRecord]:
         text = self.decode(raw)
         try:
-            data = json.loads(text)
-        except json.JSONDecodeError as exc:
-            raise UnreadableInput(f"JSON illisible : {exc.msg} (ligne {exc.lineno})") from None
+            data = orjson.loads(text)
+        except orjson.JSONDecodeError:
+            try:  # the standard parser also reads NaN, Infinity and integers beyond 64 bits
+                data = json.loads(text)
+            except json.JSONDecodeError as exc:
+                raise UnreadableInput(f"JSON illisible : {exc.msg} (ligne {exc.lineno})") from None
         flavour = _flavour(data)
         if flavour == "reunion-structures":
             self._reunion_structures = {str(r.get("ID") or "").strip(): r for r in data if isinstance(r, dict)}
@@ -307,48 +312,67 @@ def _v1_id(source: str, value: Any) -> str:
 
 
 def _v1_structure(s: dict, default_source: str) -> StructureRecord:
-    source = _text(s.get("source")) or default_source
-    nom = _text(s.get("nom"))
+    t = _texts(s).get
+    source = t("source") or default_source
+    nom = t("nom")
     if not nom:
         raise RecordError("nom de structure manquant")
-    place = {k: _text(s.get(k)) for k in ("adresse", "complement_adresse", "commune", "code_postal", "code_insee")}
+    place = {k: t(k) for k in _PLACE_KEYS}
     lat, lon, notes = _point(s.get("latitude"), s.get("longitude"), "latitude", "longitude", place)
     return StructureRecord(
-        local_id=_v1_id(source, s.get("id")), nom=nom, date_maj=_date(s.get("date_maj")), siret=_text(s.get("siret")),
-        description=_text(s.get("description")), latitude=lat, longitude=lon, **place,
-        telephone=_text(s.get("telephone")), courriel=_text(s.get("courriel")), site_web=_text(s.get("site_web")),
-        lien_source=_text(s.get("lien_source")), horaires_accueil=_text(s.get("horaires_accueil")),
-        accessibilite_lieu=_text(s.get("accessibilite_lieu")),
+        local_id=_v1_id(source, s.get("id")), nom=nom, date_maj=_date(s.get("date_maj")), siret=t("siret"),
+        description=t("description"), latitude=lat, longitude=lon, **place,
+        telephone=t("telephone"), courriel=t("courriel"), site_web=t("site_web"),
+        lien_source=t("lien_source"), horaires_accueil=t("horaires_accueil"),
+        accessibilite_lieu=t("accessibilite_lieu"),
         reseaux_porteurs=[r for r in _list(s.get("reseaux_porteurs")) if r in voc.RESEAUX_PORTEURS] or None,
         extra=_compact({"source_amont": source, "corrections": notes}))
 
 
 def _v1_service(s: dict, source: str) -> ServiceRecord:
-    nom = _text(s.get("nom"))
+    t = _texts(s).get
+    nom = t("nom")
     if not nom:
         raise RecordError("nom manquant")
-    place = {k: _text(s.get(k)) for k in ("adresse", "complement_adresse", "commune", "code_postal", "code_insee")}
+    place = {k: t(k) for k in _PLACE_KEYS}
     lat, lon, notes = _point(s.get("latitude"), s.get("longitude"), "latitude", "longitude", place)
     frais = _list(s.get("frais"))
     types = _list(s.get("type")) or _list(s.get("types"))
     return ServiceRecord(
-        local_id=_v1_id(source, s.get("id")), nom=nom, description=_text(s.get("description")),
+        local_id=_v1_id(source, s.get("id")), nom=nom, description=t("description"),
         date_maj=_date(s.get("date_maj")), type=v0.type_v1(types),
         thematiques=v0.thematiques_v1(_list(s.get("thematiques"))),
-        frais=v0.frais_v1(frais), frais_precisions=_text(s.get("frais_precisions")) or v0.frais_precisions_v1(frais),
+        frais=v0.frais_v1(frais), frais_precisions=t("frais_precisions") or v0.frais_precisions_v1(frais),
         publics=v0.publics_v1(_list(s.get("publics")) or _list(s.get("profils"))),
-        publics_precisions=_text(s.get("publics_precisions")), conditions_acces=_text(s.get("conditions_acces")),
-        latitude=lat, longitude=lon, **place, telephone=_text(s.get("telephone")), courriel=_text(s.get("courriel")),
+        publics_precisions=t("publics_precisions"), conditions_acces=t("conditions_acces"),
+        latitude=lat, longitude=lon, **place, telephone=t("telephone"), courriel=t("courriel"),
         modes_accueil=[m for m in _list(s.get("modes_accueil")) if m in voc.MODES_ACCUEIL] or None,
-        zone_eligibilite=_list(s.get("zone_eligibilite")) or None, lien_source=_text(s.get("lien_source")),
-        lien_mobilisation=_text(s.get("lien_mobilisation")),
+        zone_eligibilite=_list(s.get("zone_eligibilite")) or None, lien_source=t("lien_source"),
+        lien_mobilisation=t("lien_mobilisation"),
         modes_mobilisation=_list(s.get("modes_mobilisation")) or None,
         mobilisable_par=_list(s.get("mobilisable_par")) or None,
-        mobilisation_precisions=_text(s.get("mobilisation_precisions")),
-        horaires_accueil=_text(s.get("horaires_accueil")),
+        mobilisation_precisions=t("mobilisation_precisions"),
+        horaires_accueil=t("horaires_accueil"),
         volume_horaire_hebdomadaire=norm.parse_decimal(s.get("volume_horaire_hebdomadaire")),
         nombre_semaines=_int(s.get("nombre_semaines")),
         extra=_compact({"source_amont": source, "score_qualite_amont": s.get("score_qualite"), "corrections": notes}))
+
+
+_PLACE_KEYS = ("adresse", "complement_adresse", "commune", "code_postal", "code_insee")
+
+
+def _texts(record: dict) -> dict[str, str]:
+    """:func:`_text` of every value of a record at once (a v1 record asks for twenty of them)."""
+    out = {}
+    for key, value in record.items():
+        if value.__class__ is not str:
+            if value is None or isinstance(value, (dict, list)):
+                continue
+            value = str(value)
+        value = value.strip()
+        if value:
+            out[key] = value
+    return out
 
 
 # -- services implied by a structure typologie ------------------------------------------------------
@@ -487,6 +511,9 @@ def _point(lat_raw: Any, lon_raw: Any, lat_name: str, lon_name: str,
     return lat, lon, []
 
 
+_OLDEST = dt.date(2000, 1, 1)
+
+
 def _date(value: Any) -> dt.date | None:
     """A date written as ISO (with or without time), DD/MM/YYYY or YYYY/MM/DD; None if unreadable."""
     if isinstance(value, dt.datetime):
@@ -498,6 +525,13 @@ def _date(value: Any) -> dt.date | None:
         if not text:
             return None
         found = None
+        if len(text) >= 10 and text[4] == "-" and text[7] == "-" and text[:10].isascii():
+            try:  # nearly every date is ISO 8601
+                found = dt.date.fromisoformat(text[:10])
+            except ValueError:
+                pass
+            else:
+                return found if _OLDEST <= found <= norm.today() else None
         m = re.match(r"(\d{4})[-/](\d{1,2})[-/](\d{1,2})", text) or None
         if m:
             y, mo, d = (int(g) for g in m.groups())
@@ -510,7 +544,7 @@ def _date(value: Any) -> dt.date | None:
             found = dt.date(y, mo, d)
         except ValueError:
             return None
-    return found if dt.date(2000, 1, 1) <= found <= dt.date.today() else None
+    return found if _OLDEST <= found <= norm.today() else None
 
 
 def _clean_markup(text: str | None) -> str | None:
