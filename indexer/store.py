@@ -52,7 +52,7 @@ class StoreCounts:
 class TableWriter:
     """Rows of one table (structures or services) for one SQL dialect, as its driver takes them.
 
-    Picklable through a fork: workers inherit it and send back :data:`Prepared` tuples.
+    Built before the workers are forked: they inherit it and send back :data:`Prepared` tuples.
     """
 
     def __init__(self, model, dialect: Dialect) -> None:
