@@ -30,6 +30,7 @@ from dataclasses import dataclass, field
 import nh3
 from sqlalchemy import and_, case, delete, func, select
 
+from app.core import rate_limit
 from app.core.db import session_scope
 from app.core.models import Service, Structure, utcnow
 from app.core.models_feedback import (COMMENT_PENDING, COMMENT_PUBLISHED, COMMENT_REJECTED, REPORT_CONFIRMED,
@@ -121,15 +122,11 @@ def client_key(secret: str | bytes, client: str | None) -> str:
 
 
 def recent_hits(url: str, key: str, window: dt.timedelta) -> int:
-    with session_scope(url) as session:
-        return session.scalar(select(func.count()).select_from(FeedbackHit).where(
-            FeedbackHit.key == key, FeedbackHit.at > utcnow() - window)) or 0
+    return rate_limit.recent(url, FeedbackHit, key, window)
 
 
 def record_hit(url: str, key: str, window: dt.timedelta) -> None:
-    with session_scope(url) as session:
-        session.add(FeedbackHit(key=key, at=utcnow()))
-        session.execute(delete(FeedbackHit).where(FeedbackHit.at <= utcnow() - window))  # nothing kept beyond
+    rate_limit.record(url, FeedbackHit, key, window)
 
 
 # -- submissions ----------------------------------------------------------------------------------

@@ -8,9 +8,11 @@ from __future__ import annotations
 import threading
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Callable, Generic, TypeVar
 
 import numpy as np
 from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
 from app.core import coverage
 from app.core import vocabularies as voc
@@ -155,35 +157,55 @@ def need_choices() -> dict[str, list[tuple[str, str]]]:
 
 
 # -- the live offer ----------------------------------------------------------------------------
-_lock = threading.Lock()
-_cache: dict[str, tuple[tuple, coverage.OfferTable]] = {}
-
-
 def _data_version(session) -> tuple:
     last_run = session.scalar(select(func.max(SourceRun.id)))
     live = session.scalar(select(func.count()).select_from(Service).where(Service.retired_at.is_(None)))
     return (last_run, live)
 
 
-def offer_table(database_url: str) -> coverage.OfferTable:
-    """The live services as a coverage table, rebuilt when the data has changed."""
-    with session_scope(database_url) as session:
-        version = _data_version(session)
-        cached = _cache.get(database_url)
-        if cached is not None and cached[0] == version:
-            return cached[1]
-        with _lock:
-            cached = _cache.get(database_url)
+T = TypeVar("T")
+
+
+class PerDataVersion(Generic[T]):
+    """One value per database, built from the live data and rebuilt when it changes (a new
+    ingestion run or a different number of live services); built once even when several
+    requests ask at the same time."""
+
+    def __init__(self, build: Callable[[Session], T]) -> None:
+        self._build = build
+        self._lock = threading.Lock()
+        self._values: dict[str, tuple[tuple, T]] = {}
+
+    def get(self, database_url: str) -> T:
+        with session_scope(database_url) as session:
+            version = _data_version(session)
+            cached = self._values.get(database_url)
             if cached is not None and cached[0] == version:
                 return cached[1]
-            rows = session.execute(select(
-                Service.latitude, Service.longitude, Service.thematiques, Service.modes_accueil,
-                Service.zone_eligibilite).where(Service.retired_at.is_(None))).all()
-            table = coverage.OfferTable.from_records(
-                {"lat": la, "lon": lo, "thematiques": th, "modes_accueil": modes, "zone_eligibilite": zone}
-                for la, lo, th, modes, zone in rows)
-            _cache[database_url] = (version, table)
-            return table
+            with self._lock:
+                cached = self._values.get(database_url)
+                if cached is not None and cached[0] == version:
+                    return cached[1]
+                value = self._build(session)
+                self._values[database_url] = (version, value)
+                return value
+
+
+def _offer_table(session: Session) -> coverage.OfferTable:
+    rows = session.execute(select(
+        Service.latitude, Service.longitude, Service.thematiques, Service.modes_accueil,
+        Service.zone_eligibilite).where(Service.retired_at.is_(None))).all()
+    return coverage.OfferTable.from_records(
+        {"lat": la, "lon": lo, "thematiques": th, "modes_accueil": modes, "zone_eligibilite": zone}
+        for la, lo, th, modes, zone in rows)
+
+
+_offer_tables = PerDataVersion(_offer_table)
+
+
+def offer_table(database_url: str) -> coverage.OfferTable:
+    """The live services as a coverage table, rebuilt when the data has changed."""
+    return _offer_tables.get(database_url)
 
 
 def radii_for(threshold_km: float) -> tuple[float, ...]:

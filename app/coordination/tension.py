@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import csv
 import io
-import threading
 from dataclasses import dataclass
 
 import numpy as np
@@ -158,35 +157,27 @@ class MetierOffers:
         return linked & (self.formation if formation else ~self.formation)
 
 
-_lock = threading.Lock()
-_cache: dict[str, tuple[tuple, MetierOffers]] = {}
+def _metier_offers(session) -> MetierOffers:
+    rows = session.execute(select(
+        Service.latitude, Service.longitude, Service.modes_accueil, Service.zone_eligibilite,
+        Service.type, Service.extra).where(Service.retired_at.is_(None))).all()
+    records, codes, formation = [], [], []
+    for la, lo, modes, zone, type_, extra in rows:
+        declared = frozenset((extra or {}).get("codes_rome") or ())
+        if not declared:
+            continue
+        records.append({"lat": la, "lon": lo, "modes_accueil": modes, "zone_eligibilite": zone,
+                        "thematiques": ()})
+        codes.append(declared)
+        formation.append(type_ == "formation")
+    return MetierOffers(coverage.OfferTable.from_records(records), codes, np.array(formation, dtype=bool))
+
+
+_metier_offers_cache = data.PerDataVersion(_metier_offers)
 
 
 def metier_offers(database_url: str) -> MetierOffers:
-    with session_scope(database_url) as session:
-        version = data._data_version(session)
-        cached = _cache.get(database_url)
-        if cached is not None and cached[0] == version:
-            return cached[1]
-        with _lock:
-            cached = _cache.get(database_url)
-            if cached is not None and cached[0] == version:
-                return cached[1]
-            rows = session.execute(select(
-                Service.latitude, Service.longitude, Service.modes_accueil, Service.zone_eligibilite,
-                Service.type, Service.extra).where(Service.retired_at.is_(None))).all()
-            records, codes, formation = [], [], []
-            for la, lo, modes, zone, type_, extra in rows:
-                declared = frozenset((extra or {}).get("codes_rome") or ())
-                if not declared:
-                    continue
-                records.append({"lat": la, "lon": lo, "modes_accueil": modes, "zone_eligibilite": zone,
-                                "thematiques": ()})
-                codes.append(declared)
-                formation.append(type_ == "formation")
-            offers = MetierOffers(coverage.OfferTable.from_records(records), codes, np.array(formation, dtype=bool))
-            _cache[database_url] = (version, offers)
-            return offers
+    return _metier_offers_cache.get(database_url)
 
 
 @dataclass

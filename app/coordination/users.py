@@ -11,8 +11,9 @@ import re
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, select
 
+from app.core import rate_limit
 from app.core.db import session_scope
 from app.core.models import utcnow
 from app.core.models_coordination import ROLES, LoginFailure, User
@@ -130,16 +131,11 @@ def failure_key(client: str | None, email: str) -> str:
 
 
 def recent_failures(url: str, key: str, window: dt.timedelta) -> int:
-    with session_scope(url) as session:
-        return session.scalar(select(func.count()).select_from(LoginFailure).where(
-            LoginFailure.key == key, LoginFailure.at > utcnow() - window)) or 0
+    return rate_limit.recent(url, LoginFailure, key, window)
 
 
 def record_failure(url: str, key: str, window: dt.timedelta) -> None:
-    with session_scope(url) as session:
-        session.add(LoginFailure(key=key, at=utcnow()))
-        # nothing is kept beyond the window
-        session.execute(delete(LoginFailure).where(LoginFailure.at <= utcnow() - window))
+    rate_limit.record(url, LoginFailure, key, window)
 
 
 def clear_failures(url: str, key: str) -> None:
